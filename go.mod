@@ -1,0 +1,3 @@
+module bartedit
+
+go 1.26

@@ -1,0 +1,146 @@
+package model
+
+import (
+	"runtime"
+	"sync"
+)
+
+// sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
+// op(A) is m x k, op(B) is k x n and C is m x n, with leading dimensions lda,
+// ldb, ldc (the row strides of A, B and C as stored). It is OpenBLAS's
+// cblas_sgemm when cgo is available and gemmGo otherwise.
+var sgemm = gemmGo
+
+// GemmName says which GEMM the CPU backend uses.
+var GemmName = "pure-go"
+
+// parallelFor splits [0, n) into one contiguous chunk per worker and waits.
+// Work below minChunk items per worker runs inline: a goroutine costs about a
+// microsecond, which matters for the per-token ops of autoregressive decoding.
+func parallelFor(n, minChunk int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if minChunk < 1 {
+		minChunk = 1
+	}
+	if w := n / minChunk; w < workers {
+		workers = w
+	}
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := 0; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// gemmGo is the pure-Go GEMM: op(A) and op(B) are packed into panels of four
+// rows / four columns so that a 4x4 micro-kernel reads both sequentially, and
+// row panels are spread over goroutines. Used when cgo is off and as the
+// baseline of the GEMM benchmark.
+func gemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleC(m, n, beta, c, ldc)
+		return
+	}
+	np := (n + 3) / 4
+	bp := make([]float32, np*4*k) // panel j: k rows of 4 columns
+	for j := 0; j < n; j++ {
+		panel := bp[(j/4)*4*k:]
+		for p := 0; p < k; p++ {
+			if transB {
+				panel[p*4+j%4] = b[j*ldb+p]
+			} else {
+				panel[p*4+j%4] = b[p*ldb+j]
+			}
+		}
+	}
+	mp := (m + 3) / 4
+	parallelFor(mp, 1, func(lo, hi int) {
+		ap := make([]float32, 4*k)
+		var acc [16]float32
+		for ip := lo; ip < hi; ip++ {
+			clear(ap)
+			rows := min(4, m-ip*4)
+			for r := 0; r < rows; r++ {
+				i := ip*4 + r
+				for p := 0; p < k; p++ {
+					if transA {
+						ap[p*4+r] = a[p*lda+i]
+					} else {
+						ap[p*4+r] = a[i*lda+p]
+					}
+				}
+			}
+			for jp := 0; jp < np; jp++ {
+				micro4x4(ap, bp[jp*4*k:(jp+1)*4*k], k, &acc)
+				cols := min(4, n-jp*4)
+				for r := 0; r < rows; r++ {
+					crow := c[(ip*4+r)*ldc+jp*4:]
+					for q := 0; q < cols; q++ {
+						v := alpha * acc[r*4+q]
+						if beta != 0 {
+							v += beta * crow[q]
+						}
+						crow[q] = v
+					}
+				}
+			}
+		}
+	})
+}
+
+// micro4x4 accumulates the 4x4 product of a packed A panel (k x 4) and a
+// packed B panel (k x 4) into acc (row-major 4x4).
+func micro4x4(ap, bp []float32, k int, acc *[16]float32) {
+	var c00, c01, c02, c03, c10, c11, c12, c13 float32
+	var c20, c21, c22, c23, c30, c31, c32, c33 float32
+	ap = ap[:4*k]
+	bp = bp[:4*k]
+	for p := 0; p+3 < len(ap); p += 4 {
+		a0, a1, a2, a3 := ap[p], ap[p+1], ap[p+2], ap[p+3]
+		b0, b1, b2, b3 := bp[p], bp[p+1], bp[p+2], bp[p+3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	*acc = [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
+}
+
+func scaleC(m, n int, beta float32, c []float32, ldc int) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		for j := range row {
+			if beta == 0 {
+				row[j] = 0
+			} else {
+				row[j] *= beta
+			}
+		}
+	}
+}
