@@ -1,3 +1,3 @@
 module bartedit
 
-go 1.26
+go 1.24
