@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -499,6 +500,15 @@ func FuzzOpenBundle(f *testing.F) {
 	f.Add(headerOf(small))
 	f.Add(rawSafetensors(`{"a": {"dtype": "F16", "shape": [2], "data_offsets": [0, 4]}, "__metadata__": {"bartedit": "{}"}}`, make([]byte, 4)))
 	f.Add(rawSafetensors(`{}`, nil))
+	// Interesting inputs are minimised byte by byte for up to 60 s by
+	// default; on inputs of tens of kilobytes that stalls every worker
+	// (a valid bundle has at least ~300 KB of weights, GroupNorm forcing 32
+	// channels). Unless the command line says otherwise, minimise briefly.
+	minimizeSet := false
+	flag.Visit(func(fl *flag.Flag) { minimizeSet = minimizeSet || fl.Name == "test.fuzzminimizetime" })
+	if !minimizeSet {
+		flag.Set("test.fuzzminimizetime", "20x")
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzBundle(t, bytes.NewReader(data), int64(len(data)), true)
 		st, err := parseSafetensors(zeroPadded(data), fuzzPadLimit)

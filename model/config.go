@@ -435,19 +435,66 @@ func decodeMeta(data []byte) (*Meta, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("parse bartedit metadata: trailing data after the document")
 	}
+	// The decoder above ignores absent keys and matches names without
+	// regard to case; the document must spell out every key exactly.
+	if err := checkDocKeys(data); err != nil {
+		return nil, err
+	}
 	return &m, nil
 }
 
 // encodeMeta serializes m deterministically (struct field order, sorted
-// metric names).
+// metric names) without HTML escaping.
 func encodeMeta(m *Meta) ([]byte, error) {
 	c := *m
 	if c.Metrics == nil {
 		c.Metrics = map[string]float64{}
 	}
-	b, err := json.Marshal(&c)
-	if err != nil {
+	if c.FirstStage.AttnResolutions == nil {
+		c.FirstStage.AttnResolutions = []int{} // a list, never null
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&c); err != nil {
 		return nil, fmt.Errorf("encode bartedit metadata: %w", err)
 	}
-	return b, nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// MarshalJSON writes exactly the keys of the scale's architecture, zero
+// values and a null residual_scaled included, as the format requires.
+func (s ScaleConfig) MarshalJSON() ([]byte, error) {
+	switch s.Arch {
+	case ArchXTransformer:
+		return json.Marshal(struct {
+			Scale          int             `json:"scale"`
+			Arch           string          `json:"arch"`
+			Dim            int             `json:"dim"`
+			Heads          int             `json:"heads"`
+			DimHead        int             `json:"dim_head"`
+			EncDepth       int             `json:"enc_depth"`
+			DecDepth       int             `json:"dec_depth"`
+			EncNumTokens   int             `json:"enc_num_tokens"`
+			EncMaxSeqLen   int             `json:"enc_max_seq_len"`
+			DecNumTokens   int             `json:"dec_num_tokens"`
+			DecMaxSeqLen   int             `json:"dec_max_seq_len"`
+			ResidualScaled *ResidualScaled `json:"residual_scaled"`
+		}{s.Scale, s.Arch, s.Dim, s.Heads, s.DimHead, s.EncDepth, s.DecDepth, s.EncNumTokens,
+			s.EncMaxSeqLen, s.DecNumTokens, s.DecMaxSeqLen, s.ResidualScaled})
+	case ArchGPT:
+		return json.Marshal(struct {
+			Scale          int    `json:"scale"`
+			Arch           string `json:"arch"`
+			VocabSize      int    `json:"vocab_size"`
+			InputVocabSize int    `json:"input_vocab_size"`
+			BlockSize      int    `json:"block_size"`
+			NLayer         int    `json:"n_layer"`
+			NHead          int    `json:"n_head"`
+			NEmbd          int    `json:"n_embd"`
+			NUnmasked      int    `json:"n_unmasked"`
+		}{s.Scale, s.Arch, s.VocabSize, s.InputVocabSize, s.BlockSize, s.NLayer, s.NHead, s.NEmbd, s.NUnmasked})
+	}
+	type plain ScaleConfig // no MarshalJSON: every non-zero field
+	return json.Marshal(plain(s))
 }

@@ -2,6 +2,7 @@ package model
 
 import (
 	"bufio"
+	"bytes"
 	"fmt"
 	"math"
 	"os"
@@ -241,14 +242,68 @@ func TestConfigJSONRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(m, back) {
 		t.Errorf("round trip changed the metadata:\n%s", b)
 	}
+	for _, key := range []string{`"residual_scaled":null`, `"n_unmasked":4`, `"null":true`, `"metrics":{"fid":12.5}`} {
+		if !bytes.Contains(b, []byte(key)) {
+			t.Errorf("encoded document lacks %s: %s", key, b)
+		}
+	}
+	if bytes.Contains(b, []byte(`"n_layer":0`)) || bytes.Contains(b, []byte(`\u003c`)) {
+		t.Errorf("encoded document has keys of the other architecture or HTML escapes: %s", b)
+	}
 	for _, bad := range []string{
 		`{"format_version": 1, "nmae": "x"}`,
 		`{"format_version": 1} {}`,
 		`{"format_version": "1"}`,
 		`[]`,
+		`null`,
 	} {
 		if _, err := decodeMeta([]byte(bad)); err == nil {
 			t.Errorf("decodeMeta(%s) accepted", bad)
+		}
+	}
+}
+
+// TestConfigKeys checks that every object holds exactly its keys.
+func TestConfigKeys(t *testing.T) {
+	good, err := encodeMeta(tinyMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct{ from, to, want string }{
+		{`"description":"test model",`, ``, `metadata: missing key "description"`},
+		{`"name":"tiny"`, `"Name":"tiny"`, `unknown key "Name"`},
+		{`"kind":"geometric",`, ``, `schedule: missing key "kind"`},
+		{`"remap":"random"`, `"remap":"random","dropout":0`, `unknown field "dropout"`},
+		{`"residual_scaled":null`, `"residual_scaled":null,"n_layer":0`, `scales[0]: unknown key "n_layer"`},
+		{`,"n_unmasked":4`, ``, `scales[2]: missing key "n_unmasked"`},
+		{`,"residual_scaled":null}`, `}`, `scales[0]: missing key "residual_scaled"`},
+		{`"n_scales":3,`, ``, `scales[1].residual_scaled: missing key "n_scales"`},
+		{`"null":true`, `"Null":true`, `conditioning.class: unknown key "Null"`},
+		{`"pad":0,`, ``, `conditioning.text: missing key "pad"`},
+		{`"tokens":{"sos":0,"class_offset":10,"text_offset":12}`, `"tokens":null`, `tokens is null`},
+		{`"attn_resolutions":[2]`, `"attn_resolutions":null`, `first_stage: "attn_resolutions" is null`},
+	}
+	for _, c := range cases {
+		doc := strings.Replace(string(good), c.from, c.to, 1)
+		if doc == string(good) {
+			t.Fatalf("%q not in the document", c.from)
+		}
+		_, err := decodeMeta([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s -> %s: got %v, want %q", c.from, c.to, err, c.want)
+		}
+	}
+	// Optional: metrics, and null conditioning entries or conditioning.
+	for _, c := range []struct{ from, to string }{
+		{`,"metrics":{"fid":12.5}`, ``},
+		{`"text":{"vocab":["<pad>","<unk>","red","apple"],"length":2,"pad":0,"unk":1}`, `"text":null`},
+	} {
+		doc := strings.Replace(string(good), c.from, c.to, 1)
+		if doc == string(good) {
+			t.Fatalf("%q not in the document", c.from)
+		}
+		if _, err := decodeMeta([]byte(doc)); err != nil {
+			t.Errorf("%s -> %s: %v", c.from, c.to, err)
 		}
 	}
 }
@@ -297,7 +352,9 @@ func TestConfigValidate(t *testing.T) {
 		{"gpt vocab", func(m *Meta) { m.Scales[2].InputVocabSize = 15 }, "input_vocab_size = 15 is too small"},
 		{"dec vocab", func(m *Meta) { m.Scales[0].DecNumTokens = 11 }, "dec_num_tokens = 11, want codebook_size = 10"},
 		{"gpt head vocab", func(m *Meta) { m.Scales[2].VocabSize = 11 }, "vocab_size = 11, want codebook_size = 10"},
-		{"sos", func(m *Meta) { m.Tokens.Sos = 10 }, "tokens.sos = 10 is not below dec_num_tokens"},
+		{"sos", func(m *Meta) { m.Tokens.Sos = 10 }, "tokens.sos = 10, want a code below codebook_size = 10"},
+		{"beta zero", func(m *Meta) { m.Schedule.Betas[1] = 0 }, "betas[1] = 0, want a value in (0, 1]"},
+		{"top_k above K", func(m *Meta) { m.Sampling.TopK[2] = 11 }, "top_k[2] = 11, want 1..codebook_size (10)"},
 		{"negative offset", func(m *Meta) { m.Tokens.ClassOffset = -1 }, "tokens.class_offset = -1"},
 		{"enc len", func(m *Meta) { m.Scales[1].EncMaxSeqLen = 7 }, "enc_max_seq_len = 7, want >= 1+P+N = 8"},
 		{"dec len", func(m *Meta) { m.Scales[0].DecMaxSeqLen = 3 }, "dec_max_seq_len = 3, want >= N = 4"},

@@ -1,8 +1,11 @@
 package model
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -55,9 +58,9 @@ func (m *Meta) Validate() error {
 		tOK = false
 	default:
 		b := m.Schedule.Betas
-		for i, v := range b {
-			if !(v >= 0 && v <= 1) {
-				p.addf("schedule.betas[%d] = %v, want a value in [0, 1]", i, v)
+		for i, v := range b[1:] {
+			if !(v > 0 && v <= 1) {
+				p.addf("schedule.betas[%d] = %v, want a value in (0, 1]", i+1, v)
 			}
 		}
 		if b[0] != 0 {
@@ -72,6 +75,9 @@ func (m *Meta) Validate() error {
 	}
 	if tOK {
 		m.validateSampling(&p, t)
+	}
+	if m.Tokens.Sos >= m.CodebookSize {
+		p.addf("tokens.sos = %d, want a code below codebook_size = %d", m.Tokens.Sos, m.CodebookSize)
 	}
 	tokOK := p.size("tokens.sos", m.Tokens.Sos, 0)
 	tokOK = p.size("tokens.class_offset", m.Tokens.ClassOffset, 0) && tokOK
@@ -210,8 +216,8 @@ func (m *Meta) validateSampling(p *problems, t int) {
 			len(s.TopK), len(s.Temperature), len(s.Chain), t)
 	}
 	for i, k := range s.TopK {
-		if k < 1 {
-			p.addf("sampling.top_k[%d] = %d, want >= 1", i, k)
+		if k < 1 || k > m.CodebookSize {
+			p.addf("sampling.top_k[%d] = %d, want 1..codebook_size (%d)", i, k, m.CodebookSize)
 		}
 	}
 	for i, v := range s.Temperature {
@@ -324,9 +330,6 @@ func (m *Meta) validateScale(p *problems, i int, full bool) {
 		if s.DecMaxSeqLen < n {
 			p.addf("%s: dec_max_seq_len = %d, want >= N = %d", name, s.DecMaxSeqLen, n)
 		}
-		if m.Tokens.Sos >= s.DecNumTokens {
-			p.addf("%s: tokens.sos = %d is not below dec_num_tokens = %d", name, m.Tokens.Sos, s.DecNumTokens)
-		}
 		return
 	}
 	for _, f := range []struct {
@@ -366,4 +369,85 @@ func (m *Meta) validateScale(p *problems, i int, full bool) {
 	if s.NUnmasked != 1+pc && !(pc == 0 && s.NUnmasked == 0) {
 		p.addf("%s: n_unmasked = %d, want the prefix length 1+P = %d", name, s.NUnmasked, 1+pc)
 	}
+}
+
+// Key sets of the metadata document's objects (docs/bundle-format.md).
+var (
+	topKeys = []string{"format_version", "name", "description", "license", "attribution", "image_size",
+		"first_stage", "codebook_size", "schedule", "scales", "tokens", "conditioning", "sampling"}
+	firstStageKeys = []string{"ch", "ch_mult", "num_res_blocks", "attn_resolutions", "in_channels",
+		"out_ch", "resolution", "z_channels", "double_z", "embed_dim", "n_embed", "remap"}
+	xtransformerKeys = []string{"scale", "arch", "dim", "heads", "dim_head", "enc_depth", "dec_depth",
+		"enc_num_tokens", "enc_max_seq_len", "dec_num_tokens", "dec_max_seq_len", "residual_scaled"}
+	gptKeys = []string{"scale", "arch", "vocab_size", "input_vocab_size", "block_size", "n_layer",
+		"n_head", "n_embd", "n_unmasked"}
+	// nullableKeys may hold null; every other value may not.
+	nullableKeys = []string{"conditioning", "class", "text", "residual_scaled", "metrics"}
+)
+
+// checkDocKeys requires every object of the document to hold exactly its
+// keys: all required ones (metrics and the conditioning entries are
+// optional) and no others, spelled exactly, and null only where the format
+// allows it. It mirrors train/layout.py.
+func checkDocKeys(data []byte) error {
+	var p problems
+	// object decodes raw as an object and checks its keys; nil means null
+	// (reported unless nullable) or not an object (reported).
+	object := func(where string, raw json.RawMessage, nullable bool, required []string, optional ...string) map[string]json.RawMessage {
+		if raw == nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			if !nullable {
+				p.addf("%s is null, want an object", where)
+			}
+			return nil
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			p.addf("%s is not an object", where)
+			return nil
+		}
+		for _, k := range required {
+			if _, ok := m[k]; !ok {
+				p.addf("%s: missing key %q", where, k)
+			}
+		}
+		for k, v := range m {
+			if !slices.Contains(required, k) && !slices.Contains(optional, k) {
+				p.addf("%s: unknown key %q", where, k)
+			} else if bytes.Equal(bytes.TrimSpace(v), []byte("null")) && !slices.Contains(nullableKeys, k) {
+				p.addf("%s: %q is null", where, k)
+			}
+		}
+		return m
+	}
+	top := object("metadata", data, false, topKeys, "metrics")
+	if top == nil {
+		return &MetaError{Problems: p}
+	}
+	object("first_stage", top["first_stage"], false, firstStageKeys)
+	object("schedule", top["schedule"], false, []string{"kind", "betas"})
+	object("tokens", top["tokens"], false, []string{"sos", "class_offset", "text_offset"})
+	object("sampling", top["sampling"], false, []string{"top_k", "temperature", "chain"})
+	if cond := object("conditioning", top["conditioning"], true, nil, "class", "text"); cond != nil {
+		object("conditioning.class", cond["class"], true, []string{"names", "null"})
+		object("conditioning.text", cond["text"], true, []string{"vocab", "length", "pad", "unk"})
+	}
+	var scales []json.RawMessage
+	json.Unmarshal(top["scales"], &scales) // its type was checked by decoding into Meta
+	for i, raw := range scales {
+		var head struct{ Arch string }
+		json.Unmarshal(raw, &head)
+		where := fmt.Sprintf("scales[%d]", i)
+		switch head.Arch {
+		case ArchXTransformer:
+			if s := object(where, raw, false, xtransformerKeys); s != nil {
+				object(where+".residual_scaled", s["residual_scaled"], true, []string{"n_scales", "scale_pos", "xt_start"})
+			}
+		case ArchGPT:
+			object(where, raw, false, gptKeys)
+		}
+	}
+	if len(p) > 0 {
+		return &MetaError{Problems: p}
+	}
+	return nil
 }

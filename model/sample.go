@@ -79,7 +79,14 @@ func ReverseStep(m Transition, input []int32, batch int, p SampleParams, rng *ra
 		return nil, err
 	}
 	defer st.Close()
-	n := st.n
+	return DecodeTokens(m, st, logits, p, rng)
+}
+
+// DecodeTokens finishes a reverse step begun with Start: it samples every
+// token of x_{t-1} from logits, feeding each back. Split from ReverseStep
+// so that benchmarks can time the decoder alone.
+func DecodeTokens(m Transition, st *DecodeState, logits []float32, p SampleParams, rng *rand.Rand) ([]int32, error) {
+	batch, n := st.cache.batch, st.n
 	k := len(logits) / batch
 	s := &sampler{p: p, rng: rng}
 	out := make([]int32, batch*n)
@@ -92,6 +99,7 @@ func ReverseStep(m Transition, input []int32, batch int, p SampleParams, rng *ra
 		if j == n-1 {
 			return out, nil
 		}
+		var err error
 		if logits, err = m.Feed(st, col, 1, false); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 )
 
@@ -91,3 +92,5 @@ func printUsage(w io.Writer) {
 	}
 	fmt.Fprintln(w, "\nrun 'bartedit <command> --help' for a command's flags")
 }
+
+func runtimeProcs() int { return runtime.GOMAXPROCS(0) }

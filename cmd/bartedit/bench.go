@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"bartedit/model"
+)
+
+func init() {
+	var (
+		torchFile, gemmSizes string
+		reps                 int
+	)
+	commands = append(commands, &command{
+		Name:      "bench",
+		UsageLine: "[--torch results.jsonl] [--reps N] [--gemm 256,1024] MODEL.bart...",
+		Short:     "time the inference engine (and compare with PyTorch)",
+		Long: `Bench times GEMM (OpenBLAS and the pure-Go path) and, for each bundle, one
+VQ decode, one VQ encode, one scale-1 encoder pass, and the per-token cost
+of generating all N tokens with the key/value cache (scale-1 decoder and
+top-scale GPT, sampling included). Each number is the median of N runs
+after a warm-up. With --torch, the JSON lines of train/bench.py for the
+same bundles are shown beside them with the ratio Go/PyTorch (below 1:
+Go is faster). ` + "`make bench`" + ` runs both.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&torchFile, "torch", "", "JSON lines from train/bench.py")
+			fs.IntVar(&reps, "reps", 5, "timed runs per measurement")
+			fs.StringVar(&gemmSizes, "gemm", "256,1024", "square GEMM sizes to time")
+		},
+		Run: func(ctx context.Context, args []string) error {
+			if reps < 1 {
+				return usagef("--reps must be at least 1")
+			}
+			var sizes []int
+			for _, f := range strings.Split(gemmSizes, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil || n < 1 {
+					return usagef("--gemm: bad size %q", f)
+				}
+				sizes = append(sizes, n)
+			}
+			torch, err := readTorchResults(torchFile)
+			if err != nil {
+				return err
+			}
+			return runBench(ctx, os.Stdout, args, sizes, reps, torch)
+		},
+	})
+}
+
+type torchKey struct{ bench, model string }
+
+func readTorchResults(path string) (map[torchKey]float64, error) {
+	res := map[torchKey]float64{}
+	if path == "" {
+		return res, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for line := 1; sc.Scan(); line++ {
+		var r struct {
+			Bench, Model string
+			Seconds      float64
+		}
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
+		}
+		res[torchKey{r.Bench, r.Model}] = r.Seconds
+	}
+	return res, sc.Err()
+}
+
+func runBench(ctx context.Context, w io.Writer, bundles []string, sizes []int, reps int, torch map[torchKey]float64) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "GEMM (n x n x n)\t%s GFLOP/s\tpure Go GFLOP/s\tratio\t\n", model.GemmName)
+	for _, n := range sizes {
+		sel := model.MeasureGEMM(n, false, 500*time.Millisecond)
+		pure := model.MeasureGEMM(n, true, 500*time.Millisecond)
+		fmt.Fprintf(tw, "%d\t%.1f\t%.1f\t%.1fx\t\n", n, sel, pure, sel/pure)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "measurement\tmodel\tGo\tPyTorch\tGo/PyTorch\t\n")
+	for _, path := range bundles {
+		results, name, err := benchBundle(ctx, path, reps)
+		if err != nil {
+			return err
+		}
+		for _, r := range results {
+			pt, ok := torch[torchKey{r.name, name}]
+			ptS, ratio := "-", "-"
+			if ok {
+				ptS, ratio = fmtDur(pt), fmt.Sprintf("%.2f", r.seconds/pt)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", r.name, name, fmtDur(r.seconds), ptS, ratio)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\nGo backend %s, GOMAXPROCS %d; median of %d runs\n", newBackend().Name(), runtimeProcs(), reps)
+	return nil
+}
+
+type benchResult struct {
+	name    string
+	seconds float64
+}
+
+func benchBundle(ctx context.Context, path string, reps int) ([]benchResult, string, error) {
+	m, err := loadModel(path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer m.Close()
+	meta := m.Meta
+	rng := rand.New(rand.NewPCG(0, 1))
+	n, k, s := meta.NumTokens(), meta.CodebookSize, meta.ImageSize
+	codes := make([]int32, n)
+	for i := range codes {
+		codes[i] = int32(rng.IntN(k))
+	}
+	img := make([]float32, 3*s*s)
+	for i := range img {
+		img[i] = rng.Float32()*2 - 1
+	}
+	c := model.Condition{Class: model.NoClass}
+	if cc := meta.Conditioning.Class; cc != nil {
+		c.Class = 0
+	}
+	cond, err := meta.CondTokens(c)
+	if err != nil {
+		return nil, "", err
+	}
+	xt := m.Scales[0]
+	src := meta.StepInput(1, cond, codes, 1)
+	gpt := m.Scales[meta.T()-1]
+	prefix := meta.StepInput(meta.T(), cond, nil, 1)
+	params := func(t int) model.SampleParams {
+		return model.SampleParams{TopK: meta.Sampling.TopK[t-1], Temperature: meta.Sampling.Temperature[t-1]}
+	}
+	var firstErr error
+	check := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	// decodeOnly times DecodeTokens after an untimed Start, as
+	// train/bench.py does (encoder and cross-attention keys precomputed).
+	decodeOnly := func(tr model.Transition, input []int32, p model.SampleParams) func() func() {
+		return func() func() {
+			st, logits, err := tr.Start(input, 1)
+			check(err)
+			return func() {
+				if st != nil {
+					_, err := model.DecodeTokens(tr, st, logits, p, rng)
+					check(err)
+					st.Close()
+				}
+			}
+		}
+	}
+	once := func(f func()) func() func() { return func() func() { return f } }
+	benches := []struct {
+		name string
+		per  int
+		run  func() func() // untimed setup returning the timed part
+	}{
+		{"vq_decode", 1, once(func() { _, err := m.VQ.Decode(codes, 1); check(err) })},
+		{"vq_encode", 1, once(func() { _, err := m.VQ.Encode(img, 1, rng); check(err) })},
+		{"encoder_pass", 1, once(func() {
+			h, err := xt.(*model.XTransformer).Encode(src, 1)
+			check(err)
+			if h != nil {
+				m.Backend().Free(h)
+			}
+		})},
+		{"decoder_token", n, decodeOnly(xt, src, params(1))},
+		{"gpt_token", n, func() func() { // the prefix pass is part of generation
+			return func() { _, err := model.ReverseStep(gpt, prefix, 1, params(meta.T()), rng); check(err) }
+		}},
+	}
+	var out []benchResult
+	for _, b := range benches {
+		if err := ctx.Err(); err != nil {
+			return nil, "", err
+		}
+		times := make([]float64, 0, reps)
+		for i := 0; i <= reps; i++ {
+			timed := b.run()
+			start := time.Now()
+			timed()
+			if i > 0 { // the first run is a warm-up
+				times = append(times, time.Since(start).Seconds())
+			}
+		}
+		if firstErr != nil {
+			return nil, "", fmt.Errorf("%s: %s: %w", filepath.Base(path), b.name, firstErr)
+		}
+		slices.Sort(times)
+		out = append(out, benchResult{b.name, times[len(times)/2] / float64(b.per)})
+	}
+	return out, meta.Name, nil
+}
+
+func fmtDur(s float64) string {
+	switch {
+	case s >= 1:
+		return fmt.Sprintf("%.2f s", s)
+	case s >= 1e-3:
+		return fmt.Sprintf("%.2f ms", s*1e3)
+	}
+	return fmt.Sprintf("%.1f µs", s*1e6)
+}
