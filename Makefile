@@ -46,12 +46,10 @@ $(BENCH_BUNDLE):
 	mkdir -p $(CACHE)
 	$(PY) train/fixtures.py --bench-bundle $@
 
-# Go vs PyTorch on the same bundles, measured in one run.
+# Go vs PyTorch on the same bundles, measured in one run (bartedit bench
+# runs train/bench.py itself with the same threads and OpenBLAS kernels).
 bench: build $(BENCH_BUNDLE)
-	rm -f $(CACHE)/torch-bench.jsonl
-	for b in $(FIXTURES)/fixture-class.bart $(BENCH_BUNDLE); do \
-	  $(PY) train/bench.py $$b --threads 2 >> $(CACHE)/torch-bench.jsonl || exit 1; done
-	bin/bartedit bench --torch $(CACHE)/torch-bench.jsonl $(FIXTURES)/fixture-class.bart $(BENCH_BUNDLE)
+	bin/bartedit bench --pytorch train/bench.py --python $(PY) $(FIXTURES)/fixture-class.bart $(BENCH_BUNDLE)
 
 clean:
 	rm -rf bin $(CACHE) bartedit-demo.png

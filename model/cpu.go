@@ -1,19 +1,31 @@
 package model
 
 import (
-	"math"
+	"sync"
 )
 
 // CPU is the fast CPU backend: matrix work goes through sgemm (OpenBLAS
 // with cgo, the packed pure-Go GEMM without), the rest through
 // goroutine-parallel loops. Memory moves (Gather, CopyRows) are the
 // reference's.
-type CPU struct{ Reference }
+type CPU struct {
+	Reference
+	mu   sync.Mutex
+	taps map[*Tensor][]float32 // conv weights repacked per kernel tap
+}
 
 var _ Backend = (*CPU)(nil)
 
 // NewCPU returns the CPU backend.
-func NewCPU() *CPU { return &CPU{} }
+func NewCPU() *CPU { return &CPU{taps: map[*Tensor][]float32{}} }
+
+// Free implements Backend.
+func (c *CPU) Free(t *Tensor) {
+	c.mu.Lock()
+	delete(c.taps, t)
+	c.mu.Unlock()
+	c.Reference.Free(t)
+}
 
 // Name implements Backend.
 func (*CPU) Name() string { return "cpu/" + GemmName }
@@ -42,7 +54,7 @@ const im2colBudget = 1 << 21
 
 // Conv2D implements Backend: im2col over bands of output rows, then one GEMM
 // per band, dst(O, band) = W(O, C*kh*kw) * cols(C*kh*kw, band).
-func (*CPU) Conv2D(dst, x, w, bias *Tensor, p ConvParams) {
+func (cpu *CPU) Conv2D(dst, x, w, bias *Tensor, p ConvParams) {
 	b, c, h, wd := x.Dim(0), x.Dim(1), x.Dim(2), x.Dim(3)
 	o, kh, kw := w.Dim(0), w.Dim(2), w.Dim(3)
 	ho, wo := convOut(h, kh, p.PadTop, p.PadBottom, p.Stride), convOut(wd, kw, p.PadLeft, p.PadRight, p.Stride)
@@ -50,7 +62,12 @@ func (*CPU) Conv2D(dst, x, w, bias *Tensor, p ConvParams) {
 		"Conv2D", "x %v w %v dst %v", x.shape, w.shape, dst.shape)
 	xs, ws, ds := f32(x), f32(w), f32(dst)
 	kk := c * kh * kw
-	pointwise := kh == 1 && kw == 1 && p.Stride == 1 && p == (ConvParams{Stride: 1})
+	pointwise := kh == 1 && kw == 1 && p == (ConvParams{Stride: 1})
+	if !pointwise && kh == kw && p.Stride == 1 && p.PadTop == kh/2 && p.PadBottom == kh/2 &&
+		p.PadLeft == kw/2 && p.PadRight == kw/2 && kh%2 == 1 {
+		cpu.convSame(dst, x, w, bias)
+		return
+	}
 	band := max(1, min(ho, im2colBudget/max(1, kk*wo)))
 	var cols []float32
 	if !pointwise {
@@ -117,7 +134,7 @@ func im2col(cols, img []float32, c, h, wd, kh, kw int, p ConvParams, y0, rows, w
 }
 
 // GroupNorm implements Backend.
-func (*CPU) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, silu bool) {
+func (*CPU) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, doSiLU bool) {
 	b, c := x.Dim(0), x.Dim(1)
 	must(c%groups == 0 && dst.Len() == x.Len() && gamma.Len() == c && beta.Len() == c,
 		"GroupNorm", "x %v groups %d", x.shape, groups)
@@ -137,8 +154,8 @@ func (*CPU) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, silu
 				out := ds[base+ci*hw : base+(ci+1)*hw]
 				for i, v := range seg {
 					y := v*scale + shift
-					if silu {
-						y = y / (1 + float32(math.Exp(float64(-y))))
+					if doSiLU {
+						y = silu(y)
 					}
 					out[i] = y
 				}
@@ -170,8 +187,7 @@ func (*CPU) GELU(dst, x *Tensor) {
 	xs, ds := f32(x), f32(dst)
 	parallelFor(len(xs), 4096, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			v := float64(xs[i])
-			ds[i] = float32(0.5 * v * (1 + math.Erf(v*(1/math.Sqrt2))))
+			ds[i] = gelu(xs[i])
 		}
 	})
 }
@@ -182,7 +198,7 @@ func (*CPU) SiLU(dst, x *Tensor) {
 	xs, ds := f32(x), f32(dst)
 	parallelFor(len(xs), 4096, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			ds[i] = xs[i] / (1 + float32(math.Exp(float64(-xs[i]))))
+			ds[i] = silu(xs[i])
 		}
 	})
 }

@@ -71,7 +71,7 @@ func softmaxRow(row []float32) {
 	}
 	var sum float32
 	for j, s := range row {
-		e := float32(math.Exp(float64(s - m)))
+		e := expf(s - m)
 		row[j] = e
 		sum += e
 	}

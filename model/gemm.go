@@ -3,6 +3,7 @@ package model
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
@@ -14,11 +15,25 @@ var sgemm = gemmGo
 // GemmName says which GEMM the CPU backend uses.
 var GemmName = "pure-go"
 
+// threads is the number of goroutines an op may use (SetThreads).
+var threads atomic.Int32
+
+// SetThreads sets how many cores the CPU backend uses; n < 1 means all
+// (GOMAXPROCS). The editor leaves one core to the window.
+func SetThreads(n int) { threads.Store(int32(n)) }
+
+func workerCount() int {
+	if n := int(threads.Load()); n > 0 {
+		return min(n, runtime.GOMAXPROCS(0))
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
 // parallelFor splits [0, n) into one contiguous chunk per worker and waits.
 // Work below minChunk items per worker runs inline: a goroutine costs about a
 // microsecond, which matters for the per-token ops of autoregressive decoding.
 func parallelFor(n, minChunk int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
+	workers := workerCount()
 	if minChunk < 1 {
 		minChunk = 1
 	}
@@ -40,6 +55,34 @@ func parallelFor(n, minChunk int, fn func(lo, hi int)) {
 		}()
 	}
 	wg.Wait()
+}
+
+// gemmFunc is the signature of sgemm.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int)
+
+// splitGemm runs a large GEMM as one call per worker on a band of rows (or
+// columns, whichever dimension is longer) of C; small ones run inline.
+func splitGemm(gemm gemmFunc, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
+	b []float32, ldb int, beta float32, c []float32, ldc int) {
+	const minWork = 1 << 16 // multiply-adds per worker worth a goroutine
+	if m >= n {
+		parallelFor(m, max(1, minWork/max(1, n*k)), func(lo, hi int) {
+			ao := lo * lda
+			if transA {
+				ao = lo
+			}
+			gemm(transA, transB, hi-lo, n, k, alpha, a[ao:], lda, b, ldb, beta, c[lo*ldc:], ldc)
+		})
+		return
+	}
+	parallelFor(n, max(1, minWork/max(1, m*k)), func(lo, hi int) {
+		bo := lo
+		if transB {
+			bo = lo * ldb
+		}
+		gemm(transA, transB, m, hi-lo, k, alpha, a, lda, b[bo:], ldb, beta, c[lo:], ldc)
+	})
 }
 
 // gemmGo is the pure-Go GEMM: op(A) and op(B) are packed into panels of four

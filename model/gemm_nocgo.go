@@ -1,6 +1,6 @@
-//go:build !cgo
+//go:build !cgo || !linux
 
 package model
 
-// SetBLASThreads does nothing without OpenBLAS; the pure-Go GEMM uses GOMAXPROCS.
-func SetBLASThreads(int) {}
+// BLASStatus says why OpenBLAS is not used.
+var BLASStatus = "built without cgo: using the pure-Go GEMM"

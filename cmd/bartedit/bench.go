@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -21,22 +23,25 @@ import (
 
 func init() {
 	var (
-		torchFile, gemmSizes string
-		reps                 int
+		torchFile, torchScript, python, gemmSizes string
+		reps                                      int
 	)
 	commands = append(commands, &command{
 		Name:      "bench",
-		UsageLine: "[--torch results.jsonl] [--reps N] [--gemm 256,1024] MODEL.bart...",
+		UsageLine: "[--pytorch train/bench.py | --torch results.jsonl] [--reps N] [--gemm 256,1024] MODEL.bart...",
 		Short:     "time the inference engine (and compare with PyTorch)",
 		Long: `Bench times GEMM (OpenBLAS and the pure-Go path) and, for each bundle, one
 VQ decode, one VQ encode, one scale-1 encoder pass, and the per-token cost
 of generating all N tokens with the key/value cache (scale-1 decoder and
 top-scale GPT, sampling included). Each number is the median of N runs
-after a warm-up. With --torch, the JSON lines of train/bench.py for the
-same bundles are shown beside them with the ratio Go/PyTorch (below 1:
-Go is faster). ` + "`make bench`" + ` runs both.`,
+after a warm-up. With --pytorch, the PyTorch reference (train/bench.py) is
+timed on the same bundles in the same run, with the same thread count and
+OpenBLAS kernels, and shown beside Go with the ratio Go/PyTorch (below 1:
+Go is faster); --torch reads such results from a file instead.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&torchFile, "torch", "", "JSON lines from train/bench.py")
+			fs.StringVar(&torchScript, "pytorch", "", "run this PyTorch bench script (train/bench.py) on each bundle")
+			fs.StringVar(&python, "python", "/usr/bin/python3", "Python with PyTorch, for --pytorch")
 			fs.IntVar(&reps, "reps", 5, "timed runs per measurement")
 			fs.StringVar(&gemmSizes, "gemm", "256,1024", "square GEMM sizes to time")
 		},
@@ -52,9 +57,17 @@ Go is faster). ` + "`make bench`" + ` runs both.`,
 				}
 				sizes = append(sizes, n)
 			}
+			if torchFile != "" && torchScript != "" {
+				return usagef("--torch and --pytorch exclude each other")
+			}
 			torch, err := readTorchResults(torchFile)
 			if err != nil {
 				return err
+			}
+			if torchScript != "" {
+				if torch, err = runTorchBench(ctx, python, torchScript, args, reps); err != nil {
+					return err
+				}
 			}
 			return runBench(ctx, os.Stdout, args, sizes, reps, torch)
 		},
@@ -64,16 +77,41 @@ Go is faster). ` + "`make bench`" + ` runs both.`,
 type torchKey struct{ bench, model string }
 
 func readTorchResults(path string) (map[torchKey]float64, error) {
-	res := map[torchKey]float64{}
 	if path == "" {
-		return res, nil
+		return map[torchKey]float64{}, nil
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parseTorchResults(path, f, map[torchKey]float64{})
+}
+
+// runTorchBench runs the PyTorch bench script on each bundle. The child
+// inherits this process's environment, including the OPENBLAS_CORETYPE
+// the engine chose, and gets the same thread count, so both sides use the
+// same BLAS kernels on the same cores.
+func runTorchBench(ctx context.Context, python, script string, bundles []string, reps int) (map[torchKey]float64, error) {
+	res := map[torchKey]float64{}
+	for _, b := range bundles {
+		cmd := exec.CommandContext(ctx, python, script, b, "--threads", strconv.Itoa(runtimeProcs()),
+			"--reps", strconv.Itoa(reps))
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", script, b, err)
+		}
+		if _, err := parseTorchResults(script, bytes.NewReader(out), res); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func parseTorchResults(name string, r io.Reader, res map[torchKey]float64) (map[torchKey]float64, error) {
+	path := name
+	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		var r struct {
 			Bench, Model string
@@ -114,7 +152,11 @@ func runBench(ctx context.Context, w io.Writer, bundles []string, sizes []int, r
 		}
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "\nGo backend %s, GOMAXPROCS %d; median of %d runs\n", newBackend().Name(), runtimeProcs(), reps)
+	fmt.Fprintf(w, "\nGo backend %s, GOMAXPROCS %d, OPENBLAS_CORETYPE=%s; median of %d runs\n",
+		newBackend().Name(), runtimeProcs(), os.Getenv("OPENBLAS_CORETYPE"), reps)
+	if model.BLASStatus != "" {
+		fmt.Fprintln(w, model.BLASStatus)
+	}
 	return nil
 }
 
