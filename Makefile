@@ -2,7 +2,8 @@
 # machine after `make deps`.
 
 PY      ?= /usr/bin/python3
-GO      ?= go
+# The go command: on PATH if new enough, else the one `make deps` fetched.
+GO      ?= $(shell scripts/go.sh path)
 CACHE   ?= .cache
 BENCH_BUNDLE := $(CACHE)/bench-mid.bart
 FIXTURES := model/testdata
