@@ -50,7 +50,7 @@ $(BENCH_BUNDLE):
 # Go vs PyTorch on the same bundles, measured in one run (bartedit bench
 # runs train/bench.py itself with the same threads and OpenBLAS kernels).
 bench: build $(BENCH_BUNDLE)
-	bin/bartedit bench --pytorch train/bench.py --python $(PY) $(FIXTURES)/fixture-class.bart $(BENCH_BUNDLE)
+	bin/bartedit bench --reps 11 --pytorch train/bench.py --python $(PY) $(FIXTURES)/fixture-class.bart $(BENCH_BUNDLE)
 
 clean:
 	rm -rf bin $(CACHE) bartedit-demo.png

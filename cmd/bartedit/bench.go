@@ -45,7 +45,7 @@ Go is faster); --torch reads such results from a file instead.`,
 			fs.IntVar(&reps, "reps", 5, "timed runs per measurement")
 			fs.StringVar(&gemmSizes, "gemm", "256,1024", "square GEMM sizes to time")
 		},
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, std stdio, args []string) error {
 			if reps < 1 {
 				return usagef("--reps must be at least 1")
 			}
@@ -65,11 +65,11 @@ Go is faster); --torch reads such results from a file instead.`,
 				return err
 			}
 			if torchScript != "" {
-				if torch, err = runTorchBench(ctx, python, torchScript, args, reps); err != nil {
+				if torch, err = runTorchBench(ctx, std, python, torchScript, args, reps); err != nil {
 					return err
 				}
 			}
-			return runBench(ctx, os.Stdout, args, sizes, reps, torch)
+			return runBench(ctx, std.Out, args, sizes, reps, torch)
 		},
 	})
 }
@@ -92,12 +92,12 @@ func readTorchResults(path string) (map[torchKey]float64, error) {
 // inherits this process's environment, including the OPENBLAS_CORETYPE
 // the engine chose, and gets the same thread count, so both sides use the
 // same BLAS kernels on the same cores.
-func runTorchBench(ctx context.Context, python, script string, bundles []string, reps int) (map[torchKey]float64, error) {
+func runTorchBench(ctx context.Context, std stdio, python, script string, bundles []string, reps int) (map[torchKey]float64, error) {
 	res := map[torchKey]float64{}
 	for _, b := range bundles {
 		cmd := exec.CommandContext(ctx, python, script, b, "--threads", strconv.Itoa(runtimeProcs()),
 			"--reps", strconv.Itoa(reps))
-		cmd.Stderr = os.Stderr
+		cmd.Stderr = std.Err
 		out, err := cmd.Output()
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: %w", script, b, err)

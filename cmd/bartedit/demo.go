@@ -34,16 +34,16 @@ It uses no prompt (the null class and empty text where the model has them).`,
 			fs.Uint64Var(&seed, "seed", 1, "random seed")
 			fs.BoolVar(&force, "force", false, "overwrite the output file")
 		},
-		Run: func(ctx context.Context, args []string) error {
+		Run: func(ctx context.Context, std stdio, args []string) error {
 			if len(args) > 0 {
 				return usagef("unexpected argument %q", args[0])
 			}
-			return runDemo(ctx, out, modelPath, seed, force)
+			return runDemo(ctx, std, out, modelPath, seed, force)
 		},
 	})
 }
 
-func runDemo(ctx context.Context, out, modelPath string, seed uint64, force bool) error {
+func runDemo(ctx context.Context, std stdio, out, modelPath string, seed uint64, force bool) error {
 	if !force {
 		if _, err := os.Stat(out); err == nil {
 			return fmt.Errorf("%s exists (use --force to overwrite)", out)
@@ -59,7 +59,7 @@ func runDemo(ctx context.Context, out, modelPath string, seed uint64, force bool
 	c := model.Condition{Class: model.NoClass}
 	if cc := meta.Conditioning.Class; cc != nil && !cc.Null {
 		c.Class = 0
-		fmt.Fprintf(os.Stderr, "model needs a class; using %q\n", cc.Names[0])
+		fmt.Fprintf(std.Err, "model needs a class; using %q\n", cc.Names[0])
 	}
 	cond, err := meta.CondTokens(c)
 	if err != nil {
@@ -87,14 +87,14 @@ func runDemo(ctx context.Context, out, modelPath string, seed uint64, force bool
 			return err
 		}
 		tiles = append(tiles, planarToImage(pix, meta.ImageSize))
-		fmt.Fprintf(os.Stderr, "scale %d: sampled x_%d in %v\n", t, t-1, time.Since(stepStart).Round(time.Millisecond))
+		fmt.Fprintf(std.Err, "scale %d: sampled x_%d in %v\n", t, t-1, time.Since(stepStart).Round(time.Millisecond))
 	}
 	strip := stripOf(tiles, max(1, 128/meta.ImageSize))
 	err = writeFileAtomic(out, force, func(f *os.File) error { return png.Encode(f, strip) })
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "wrote %s (%d scales of %s on %s, %v)\n", out, meta.T(), meta.Name,
+	fmt.Fprintf(std.Err, "wrote %s (%d scales of %s on %s, %v)\n", out, meta.T(), meta.Name,
 		m.Backend().Name(), time.Since(start).Round(time.Millisecond))
 	return nil
 }

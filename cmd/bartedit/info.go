@@ -24,7 +24,7 @@ reads only the header.`,
 	})
 }
 
-func runInfo(_ context.Context, args []string) error {
+func runInfo(_ context.Context, std stdio, args []string) error {
 	if len(args) > 1 {
 		return usagef("at most one model")
 	}
@@ -51,7 +51,7 @@ func runInfo(_ context.Context, args []string) error {
 		}
 		source, size = args[0], st.Size()
 	}
-	printCard(os.Stdout, meta, tensors, source, size)
+	printCard(std.Out, meta, tensors, source, size)
 	return nil
 }
 

@@ -23,8 +23,11 @@ type command struct {
 	Long      string
 	// Flags registers the flags; Run gets what is left after parsing.
 	Flags func(fs *flag.FlagSet)
-	Run   func(ctx context.Context, args []string) error
+	Run   func(ctx context.Context, std stdio, args []string) error
 }
+
+// stdio is where a command writes: results to Out, progress and notices to Err.
+type stdio struct{ Out, Err io.Writer }
 
 // usageError marks an error that is the caller's fault (exit 2).
 type usageError struct{ msg string }
@@ -68,7 +71,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			}
 			return 2
 		}
-		err := c.Run(ctx, fs.Args())
+		err := c.Run(ctx, stdio{stdout, stderr}, fs.Args())
 		var ue usageError
 		switch {
 		case err == nil:
