@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -142,13 +144,23 @@ func runBench(ctx context.Context, w io.Writer, bundles []string, sizes []int, r
 		if err != nil {
 			return err
 		}
+		var e5, e100 float64
 		for _, r := range results {
+			switch r.name {
+			case "edit_5":
+				e5 = r.seconds
+			case "edit_100":
+				e100 = r.seconds
+			}
 			pt, ok := torch[torchKey{r.name, name}]
 			ptS, ratio := "-", "-"
 			if ok {
 				ptS, ratio = fmtDur(pt), fmt.Sprintf("%.2f", r.seconds/pt)
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", r.name, name, fmtDur(r.seconds), ptS, ratio)
+		}
+		if e100 > 0 {
+			fmt.Fprintf(tw, "edit_5 / edit_100\t%s\t%.2f\t\t\t\n", name, e5/e100)
 		}
 	}
 	tw.Flush()
@@ -158,6 +170,51 @@ func runBench(ctx context.Context, w io.Writer, bundles []string, sizes []int, r
 		fmt.Fprintln(w, model.BLASStatus)
 	}
 	return nil
+}
+
+// benchEdit runs what sample_full and edit_* measure: sampling from noise
+// with one chain iteration per scale, or a masked edit of x0 with the
+// model's default settings and a compact central block of frac*N tokens
+// masked; then the final decode.
+func benchEdit(m *model.Model, cond, x0 []int32, frac float64, sample bool) error {
+	s := m.Meta.Sampling
+	req := model.EditRequest{Cond: cond, Chain: s.Chain, TopK: s.TopK, Temperature: s.Temperature, Seed: 1, Batch: 1}
+	if sample {
+		req.Chain = make([]int, m.Meta.T())
+		for i := range req.Chain {
+			req.Chain[i] = 1
+		}
+	} else {
+		req.X0, req.Mask = x0, centralBlock(m.Meta.GridSize(), frac)
+	}
+	res, err := m.Edit(context.Background(), req, nil)
+	if err != nil {
+		return err
+	}
+	_, err = m.VQ.Decode(res.Tokens, 1)
+	return err
+}
+
+// centralBlock masks the max(1, round(frac*g*g)) tokens nearest the grid
+// centre (ties in raster order), as train/bench.py does.
+func centralBlock(g int, frac float64) []bool {
+	n := g * g
+	k := max(1, int(math.Round(frac*float64(n))))
+	idx := make([]int, n)
+	for i := range idx {
+		idx[i] = i
+	}
+	c := float64(g-1) / 2
+	dist := func(i int) float64 {
+		dy, dx := float64(i/g)-c, float64(i%g)-c
+		return dy*dy + dx*dx
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(dist(a), dist(b)) })
+	mask := make([]bool, n)
+	for _, i := range idx[:k] {
+		mask[i] = true
+	}
+	return mask
 }
 
 type benchResult struct {
@@ -237,6 +294,10 @@ func benchBundle(ctx context.Context, path string, reps int) ([]benchResult, str
 		{"gpt_token", n, func() func() { // the prefix pass is part of generation
 			return func() { _, err := model.ReverseStep(gpt, prefix, 1, params(meta.T()), rng); check(err) }
 		}},
+		{"sample_full", 1, once(func() { check(benchEdit(m, cond, nil, 0, true)) })},
+		{"edit_25", 1, once(func() { check(benchEdit(m, cond, codes, 0.25, false)) })},
+		{"edit_5", 1, once(func() { check(benchEdit(m, cond, codes, 0.05, false)) })},
+		{"edit_100", 1, once(func() { check(benchEdit(m, cond, codes, 1, false)) })},
 	}
 	var out []benchResult
 	for _, b := range benches {
