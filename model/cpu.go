@@ -150,15 +150,7 @@ func (*CPU) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, doSi
 				ch := g*cg + ci
 				scale := float32(inv) * gs[ch]
 				shift := bs[ch] - float32(mean)*scale
-				seg := xs[base+ci*hw : base+(ci+1)*hw]
-				out := ds[base+ci*hw : base+(ci+1)*hw]
-				for i, v := range seg {
-					y := v*scale + shift
-					if doSiLU {
-						y = silu(y)
-					}
-					out[i] = y
-				}
+				affineSiLU(ds[base+ci*hw:base+(ci+1)*hw], xs[base+ci*hw:base+(ci+1)*hw], scale, shift, doSiLU)
 			}
 		}
 	})
@@ -186,9 +178,7 @@ func (*CPU) GELU(dst, x *Tensor) {
 	must(dst.Len() == x.Len(), "GELU", "%v", x.shape)
 	xs, ds := f32(x), f32(dst)
 	parallelFor(len(xs), 4096, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ds[i] = gelu(xs[i])
-		}
+		geluSlice(ds[lo:hi], xs[lo:hi])
 	})
 }
 
@@ -197,9 +187,7 @@ func (*CPU) SiLU(dst, x *Tensor) {
 	must(dst.Len() == x.Len(), "SiLU", "%v", x.shape)
 	xs, ds := f32(x), f32(dst)
 	parallelFor(len(xs), 4096, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			ds[i] = silu(xs[i])
-		}
+		siluSlice(ds[lo:hi], xs[lo:hi])
 	})
 }
 

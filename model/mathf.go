@@ -37,8 +37,8 @@ func expf(x float32) float32 {
 	return p * math.Float32frombits(uint32(n+127)<<23)
 }
 
-// silu is x * sigmoid(x) in float32.
-func silu(x float32) float32 { return x / (1 + expf(-x)) }
+// silu32 is x * sigmoid(x) in float32.
+func silu32(x float32) float32 { return x / (1 + expf(-x)) }
 
 // gelu is the exact-form GELU 0.5 x (1 + erf(x / sqrt 2)) with erf from
 // Abramowitz and Stegun 7.1.26 (erf error below 1.5e-7; with float32
@@ -65,3 +65,34 @@ func gelu(x float32) float32 {
 	}
 	return 0.5 * x * (1 + e)
 }
+
+// Elementwise slice kernels of the CPU backend: these pure-Go loops, or
+// vectorised C versions of the same arithmetic when cgo is on
+// (cpu_kernels.go).
+var (
+	// affineSiLU: out = in*scale + shift, then SiLU when silu is set.
+	affineSiLU = func(out, in []float32, scale, shift float32, silu bool) {
+		out = out[:len(in)]
+		for i, v := range in {
+			y := v*scale + shift
+			if silu {
+				y = silu32(y)
+			}
+			out[i] = y
+		}
+	}
+	siluSlice = func(out, in []float32) {
+		out = out[:len(in)]
+		for i, v := range in {
+			out[i] = silu32(v)
+		}
+	}
+	geluSlice = func(out, in []float32) {
+		out = out[:len(in)]
+		for i, v := range in {
+			out[i] = gelu(v)
+		}
+	}
+	// KernelsName says which elementwise kernels run ("go" or "c").
+	KernelsName = "go"
+)
