@@ -8,10 +8,10 @@ import (
 
 func TestWords(t *testing.T) {
 	cases := map[string][]string{
-		"Red ZEBRA!":            {"red", "zebra", "!"},
+		"Red ZEBRA!":           {"red", "zebra", "!"},
 		"  grinning-face  2x ": {"grinning", "-", "face", "2x"},
-		"café":                  {"caf", "é"},
-		"":                      nil,
+		"café":                 {"caf", "é"},
+		"":                     nil,
 	}
 	for in, want := range cases {
 		if got := Words(in); !slices.Equal(got, want) {

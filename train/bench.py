@@ -11,7 +11,13 @@ Prints one JSON line per measurement:
 - decoder_token: scale-1 decoder generating all N tokens with the key/value
   cache, cross-attention keys/values precomputed; seconds = total / N;
 - gpt_token: the scale-T GPT generating N tokens from its prefix with the
-  cache; seconds = total / N.
+  cache; seconds = total / N;
+- sample_full: sampling from noise (train/edit.py `sample`, chain 1 at every
+  scale, the bundle's default top-k and temperature) plus the final VQ
+  decode; seconds per image;
+- edit_25, edit_5: `masked_edit` of random codes with the bundle's default
+  chain, top-k and temperature, regenerating round(25% resp. 5% of N) (at
+  least 1) tokens nearest the grid centre, plus the final VQ decode.
 Token benches include the sampling of each token (the bundle's default top-k
 and temperature for that scale). Float32, inference mode, fixed thread count.
 """
@@ -35,12 +41,14 @@ if ARGS is not None:  # before torch is imported, so OpenMP/BLAS pools take it
         os.environ[var] = str(ARGS.threads)
 
 import json  # noqa: E402
+import math  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
 import torch  # noqa: E402
 
 from bundle import load_models, read_bart  # noqa: E402
+from edit import centred_block_mask, masked_edit, sample  # noqa: E402
 from layout import n_tokens  # noqa: E402
 from sampling import (condition_tokens, encoder_input, gpt_prefix,  # noqa: E402
                       sample_logits)
@@ -90,18 +98,37 @@ def run(path, reps):
             logits = gpt(tok, cache)[:, -1]
             tok = sample_logits(logits, top_k[-1], temp[-1], gen)[:, None]
 
+    T, chain = len(scales), meta["sampling"]["chain"]
+
+    def sample_full(_):
+        vq.decode_codes(sample(meta, scales, cond, [1] * T, top_k, temp, gen))
+
+    def edit_fn(fraction):
+        # round half away from zero (as Go's math.Round), at least one token
+        mask = centred_block_mask(meta, max(1, math.floor(fraction * n + 0.5)))
+
+        def run_edit(x0):
+            vq.decode_codes(masked_edit(meta, scales, x0, mask, cond, chain, top_k, temp, gen))
+        return run_edit
+
+    def random_codes():
+        return torch.randint(0, k, (1, n), generator=gen)
+
     with torch.inference_mode():
         context = xt.encode(src)
         benches = [
-            ("vq_decode", _median_time(lambda _: vq.decode_codes(codes), reps), 1),
-            ("vq_encode", _median_time(lambda _: vq.encode_codes(image, gen), reps), 1),
-            ("encoder_pass", _median_time(lambda _: xt.encode(src), reps), 1),
-            ("decoder_token", _median_time(decode_all, reps,
-                                           lambda: xt.start_decoding(src, context)), n),
-            ("gpt_token", _median_time(gpt_all, reps), n),
+            ("vq_decode", lambda: _median_time(lambda _: vq.decode_codes(codes), reps), 1),
+            ("vq_encode", lambda: _median_time(lambda _: vq.encode_codes(image, gen), reps), 1),
+            ("encoder_pass", lambda: _median_time(lambda _: xt.encode(src), reps), 1),
+            ("decoder_token", lambda: _median_time(decode_all, reps,
+                                                   lambda: xt.start_decoding(src, context)), n),
+            ("gpt_token", lambda: _median_time(gpt_all, reps), n),
+            ("sample_full", lambda: _median_time(sample_full, reps), 1),
+            ("edit_25", lambda: _median_time(edit_fn(0.25), reps, random_codes), 1),
+            ("edit_5", lambda: _median_time(edit_fn(0.05), reps, random_codes), 1),
         ]
-        for bench, seconds, per in benches:
-            yield {"bench": bench, "model": name, "seconds": seconds / per, "reps": reps}
+        for bench, measure, per in benches:
+            yield {"bench": bench, "model": name, "seconds": measure() / per, "reps": reps}
 
 
 def main():

@@ -25,6 +25,7 @@ from bundle import build_models, load_models, read_bart, save_safetensors
 from export import export_bart
 from layout import n_condition_tokens, n_tokens
 from model import GPT, XTransformer
+from edit import masked_edit
 from sampling import (condition_tokens, decoder_input, encoder_input, gpt_input, gpt_prefix,
                       reverse_step)
 
@@ -32,6 +33,8 @@ from sampling import (condition_tokens, decoder_input, encoder_input, gpt_input,
 # and every argmin must exceed, so float32 reorderings in Go cannot flip them.
 MIN_GREEDY_GAP = 2e-3
 MIN_VQ_REL_GAP = 1e-4
+# The same for every masked position of the greedy edit (edit.final).
+MIN_EDIT_GAP = 1e-3
 
 
 def f32(x):
@@ -245,12 +248,78 @@ def expected_outputs(meta, vq, scales, image, opts, gen):
     return out, report, cond
 
 
+def _disk(centre, radius):
+    """Token mask (g*g grid, row-major) of the cells whose centre lies in a disk."""
+    def mask(g):
+        return [(r - centre[0]) ** 2 + (c - centre[1]) ** 2 <= radius ** 2
+                for r in range(g) for c in range(g)]
+    return mask
+
+
+def _corners(size):
+    """The size x size squares at the top-left and bottom-right corners."""
+    def mask(g):
+        return [(r < size and c < size) or (r >= g - size and c >= g - size)
+                for r in range(g) for c in range(g)]
+    return mask
+
+
+# Token masks of the edit fixtures (8 x 8 grids, about 30% masked, several
+# runs of masked tokens in raster order): fixture-uncond keeps the first and
+# last token, fixture-class regenerates both, fixture-text keeps the first
+# and regenerates the last.
+EDIT_MASKS = {
+    "fixture-uncond": _disk((4.0, 6.0), 2.5),
+    "fixture-class": _corners(3),
+    "fixture-text": _disk((5.0, 5.5), 2.6),
+}
+
+
+@torch.no_grad()
+def edit_outputs(meta, scales, name, x0, cond, gen):
+    """edit.* tensors: the greedy masked edit (top_k 1, chain 1) of x0 (1, N).
+
+    Checks every masked position of every reverse step against a teacher-forced
+    full pass: same argmax, and a top-1/top-2 gap of at least MIN_EDIT_GAP.
+    """
+    n, p, T = n_tokens(meta), n_condition_tokens(meta), len(scales)
+    sos = meta["tokens"]["sos"]
+    g = int(round(n ** 0.5))
+    mask = torch.tensor(EDIT_MASKS[name](g), dtype=torch.bool)
+    gaps = []
+
+    def check(t, _i, x_in, x_out):
+        model = scales[t - 1]
+        if t < T:
+            logits = model(encoder_input(t, cond, x_in), decoder_input(x_out, sos))
+        else:
+            logits = model(gpt_input(T, cond, x_out))[:, p:p + n]
+        top = logits[0, mask].topk(2, dim=-1)
+        if not torch.equal(top.indices[:, 0], x_out[0, mask]):
+            raise RuntimeError(f"{name}: cached greedy edit disagrees with the full pass")
+        gaps.append(float((top.values[:, 0] - top.values[:, 1]).min()))
+
+    ones = [1] * T
+    final = masked_edit(meta, scales, x0, mask, cond, ones, ones, [1.0] * T, gen, on_step=check)
+    if not torch.equal(final[:, ~mask], x0[:, ~mask]):
+        raise RuntimeError(f"{name}: the edit changed kept tokens")
+    out = {"edit.x0": x0, "edit.mask": mask.to(torch.int64)[None]}
+    if p:
+        out["edit.cond"] = torch.tensor([cond], dtype=torch.int64)
+    out["edit.final"] = final
+    report = {"masked": int(mask.sum()), "changed": int((final != x0).sum()),
+              "min_gap": min(gaps)}
+    return out, report
+
+
 def _check_margins(name, report):
     if report["vq"]["min_rel_gap"] < MIN_VQ_REL_GAP:
         raise RuntimeError(f"{name}: VQ argmin too close to a tie: {report['vq']}")
     for key, r in report.items():
         if key.startswith("scale") and r["greedy_min_gap"] < MIN_GREEDY_GAP:
             raise RuntimeError(f"{name}: greedy step too close to a tie: {key} {r}")
+    if report["edit"]["min_gap"] < MIN_EDIT_GAP:
+        raise RuntimeError(f"{name}: greedy edit too close to a tie: {report['edit']}")
 
 
 def write_fixture(out_dir, name):
@@ -271,6 +340,9 @@ def write_fixture(out_dir, name):
     meta, tensors = read_bart(path)
     vq, scales = load_models(meta, tensors)
     tensors_out, report, cond = expected_outputs(meta, vq, scales, image, opts, gen)
+    edit_out, report["edit"] = edit_outputs(meta, scales, name, tensors_out["vq.decode_tokens"],
+                                            cond, gen)
+    tensors_out.update(edit_out)
     _check_margins(name, report)
     info = {}
     if meta["conditioning"]["class"] is not None:

@@ -256,11 +256,18 @@ class XTransformer(nn.Module):
         prior = torch.log(alpha * onehot + (1.0 - alpha) / self.dec_num_tokens)
         return logits * torch.exp(self.log_scalors[t - 1])[:, None, None] + prior
 
-    def decode_step(self, state, tokens):
-        """Feed tokens (B, m) at the next m decoder positions; logits (B, m, K)."""
+    def decode_step(self, state, tokens, last_only=False):
+        """Feed tokens (B, m) at the next m decoder positions; logits (B, m, K).
+
+        last_only: compute the logits of the last position only (B, 1, K), as
+        a batched run of known tokens needs.
+        """
         start = state.cache.length
         h = self.decoder.embeddings(tokens, state.cross_kv, state.cache)
         state.cache.length += tokens.shape[1]
+        if last_only:
+            start += h.shape[1] - 1
+            h = h[:, -1:]
         return self.residual_logits(self.decoder.to_logits(h), state.src, start)
 
     def forward(self, src, tgt):
@@ -346,9 +353,10 @@ class GPT(nn.Module):
         return KVCache(len(self.blocks), batch, self.n_head, self.block_size,
                        self.n_embd // self.n_head, p.dtype, p.device)
 
-    def forward(self, idx, cache=None):
+    def forward(self, idx, cache=None, last_only=False):
         """Logits (B, m, vocab) for idx (B, m); with a cache, positions continue
-        from cache.length and the cache grows by m (mask rows as in training)."""
+        from cache.length and the cache grows by m (mask rows as in training).
+        last_only: logits of the last position only (B, 1, vocab)."""
         start = cache.length if cache is not None else 0
         m = idx.shape[1]
         if start + m > self.block_size:
@@ -358,4 +366,6 @@ class GPT(nn.Module):
             x = block(x, i, cache)
         if cache is not None:
             cache.length += m
+        if last_only:
+            x = x[:, -1:]
         return self.head(self.ln_f(x))

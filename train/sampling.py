@@ -92,10 +92,10 @@ def sample_logits(logits, top_k, temperature, generator=None):
     """One token per row of logits (B, K).
 
     Divide by the temperature, keep every logit >= the k-th largest (ties
-    kept), softmax, multinomial draw. top_k == 1 is greedy (first maximum,
-    no random draw), so a top-k-1 step is deterministic.
+    kept), softmax, multinomial draw. top_k == 1 or temperature == 0 is
+    greedy (first maximum, no random draw), so such a step is deterministic.
     """
-    if top_k == 1:
+    if top_k == 1 or temperature == 0:
         return logits.argmax(dim=-1)
     logits = logits / temperature
     if top_k is not None and top_k < logits.shape[-1]:
@@ -103,14 +103,6 @@ def sample_logits(logits, top_k, temperature, generator=None):
         logits = logits.masked_fill(logits < kth, float("-inf"))
     probs = torch.softmax(logits, dim=-1)
     return torch.multinomial(probs, 1, generator=generator)[:, 0]
-
-
-def _known_run_end(known, n):
-    """End of the run of positions n.. whose token is known in every row."""
-    end = n
-    while end < known.shape[1] and bool((known[:, end] >= 0).all()):
-        end += 1
-    return end
 
 
 @torch.no_grad()
@@ -127,9 +119,12 @@ def reverse_step(scale_model, enc_input_or_prefix, top_k, temperature, generator
 
     guide (B, N, K): added to the logits of position n before sampling (a
     log-one-hot row forces a token, a zero row leaves it free).
-    known (B, N): token ids to force (-1 = free). Runs of positions known in
-    every row are fed to the cache at once, which is what makes editing fast;
-    the result equals sampling them under a forcing guide.
+    known (B, N): token ids to force (-1 = free). A run of positions known in
+    every row is fed to the cache in one decoder call that computes only the
+    logits after the run (none if the run ends the sequence); a sampled
+    token is fed alone (docs/editing.md). The result equals sampling the
+    known positions under a forcing guide. Positions known in some rows only
+    are sampled in every row (the draws are made) and then overridden.
 
     Unlike the official script, which hard-wires temperature 1.0 for the
     encoder-decoder scales, temperature is honoured at every scale: the
@@ -142,7 +137,7 @@ def reverse_step(scale_model, enc_input_or_prefix, top_k, temperature, generator
         state = scale_model.start_decoding(src)
 
         def step(tokens):
-            return scale_model.decode_step(state, tokens)[:, -1]
+            return scale_model.decode_step(state, tokens, last_only=True)[:, -1]
 
         first = torch.full((batch, 1), sos, dtype=torch.int64, device=src.device)
     elif scale_model.arch == "gpt":
@@ -152,25 +147,28 @@ def reverse_step(scale_model, enc_input_or_prefix, top_k, temperature, generator
         cache = scale_model.new_cache(batch)
 
         def step(tokens):
-            return scale_model(tokens, cache)[:, -1]
+            return scale_model(tokens, cache, last_only=True)[:, -1]
 
         first = src
     else:
         raise ValueError(f"unknown scale model arch {getattr(scale_model, 'arch', None)!r}")
 
+    # all_known[j]: position j is known in every row (part of a batched run)
+    all_known = [False] * n if known is None else (known >= 0).all(dim=0).tolist()
     out = torch.empty((batch, n), dtype=torch.int64, device=src.device)
     logits = step(first)  # (B, K), predicts position 0
     pos = 0
     while pos < n:
-        if known is not None:
-            end = _known_run_end(known, pos)
-            if end > pos:
-                out[:, pos:end] = known[:, pos:end]
-                if end == n:
-                    break
-                logits = step(out[:, pos:end])
-                pos = end
-                continue
+        if all_known[pos]:
+            end = pos
+            while end < n and all_known[end]:
+                end += 1
+            out[:, pos:end] = known[:, pos:end]
+            if end == n:
+                break  # the last token predicts nothing
+            logits = step(out[:, pos:end])  # one call for the whole run
+            pos = end
+            continue
         row = logits if guide is None else logits + guide[:, pos]
         tok = sample_logits(row, top_k, temperature, generator)
         if known is not None:
