@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/png"
 	"math/rand/v2"
 	"os"
 	"time"
@@ -90,8 +89,7 @@ func runDemo(ctx context.Context, std stdio, out, modelPath string, seed uint64,
 		fmt.Fprintf(std.Err, "scale %d: sampled x_%d in %v\n", t, t-1, time.Since(stepStart).Round(time.Millisecond))
 	}
 	strip := stripOf(tiles, max(1, 128/meta.ImageSize))
-	err = writeFileAtomic(out, force, func(f *os.File) error { return png.Encode(f, strip) })
-	if err != nil {
+	if err := writePNG(out, strip, force); err != nil {
 		return err
 	}
 	fmt.Fprintf(std.Err, "wrote %s (%d scales of %s on %s, %v)\n", out, meta.T(), meta.Name,

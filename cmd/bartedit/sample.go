@@ -5,12 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"image"
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"bartedit/canvas"
 	"bartedit/model"
 )
 
@@ -72,12 +72,13 @@ func runSample(ctx context.Context, std stdio, g genFlags, out, stepsDir string,
 		return err
 	}
 	req.Batch, req.Preview = count, stepsDir != ""
-	imgs, err := generate(ctx, std, m, req, stepsDir)
+	pix, err := generate(ctx, std, m, req, stepsDir)
 	if err != nil {
 		return err
 	}
-	for i, img := range imgs {
-		if err := writePNG(outs[i], img, force); err != nil {
+	s := m.Meta.ImageSize
+	for i := range outs {
+		if err := writePNG(outs[i], planarToImage(pix[i*3*s*s:(i+1)*3*s*s], s), force); err != nil {
 			return err
 		}
 		fmt.Fprintf(std.Err, "wrote %s\n", outs[i])
@@ -86,9 +87,9 @@ func runSample(ctx context.Context, std stdio, g genFlags, out, stepsDir string,
 }
 
 // generate runs an edit request with a progress bar (on a terminal) and
-// the per-step PNGs, and decodes the final tokens into one image per
-// variation.
-func generate(ctx context.Context, std stdio, m *model.Model, req model.EditRequest, stepsDir string) ([]image.Image, error) {
+// the per-step PNGs, and decodes the final tokens: (Batch, 3, S, S) in
+// [-1, 1].
+func generate(ctx context.Context, std stdio, m *model.Model, req model.EditRequest, stepsDir string) ([]float32, error) {
 	if stepsDir != "" {
 		if err := os.MkdirAll(stepsDir, 0o755); err != nil {
 			return nil, err
@@ -133,11 +134,7 @@ func generate(ctx context.Context, std stdio, m *model.Model, req model.EditRequ
 		return nil, err
 	}
 	fmt.Fprintf(std.Err, "%d reverse steps on %s in %v\n", res.Steps, m.Backend().Name(), time.Since(start).Round(time.Millisecond))
-	imgs := make([]image.Image, req.Batch)
-	for b := range imgs {
-		imgs[b] = planarToImage(pix[b*3*s*s:(b+1)*3*s*s], s)
-	}
-	return imgs, nil
+	return pix, nil
 }
 
 // numbered returns out itself for one file, else out-1.png .. out-N.png.
@@ -166,5 +163,5 @@ func checkWritable(path string, force bool) error {
 }
 
 func writePNG(path string, img image.Image, force bool) error {
-	return writeFileAtomic(path, force, func(f *os.File) error { return png.Encode(f, img) })
+	return canvas.WritePNGAtomic(path, img, force)
 }

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 
+	"bartedit/canvas"
 	"bartedit/model"
 )
 
@@ -197,6 +198,61 @@ ignores its input (x_T is pure noise), so -i may be left out there. With
 				return err
 			}
 			return writeGrid(std, out, newGrid(m.Meta, scale-1, x), force)
+		},
+	})
+}
+
+func init() {
+	var (
+		in, out, modelPath string
+		seed               uint64
+		force              bool
+	)
+	commands = append(commands, &command{
+		Name:      "encode",
+		UsageLine: "-i in.png [-o tokens.json] [--model M]",
+		Short:     "encode an image to a token grid",
+		Long: `Encode resizes the whole image to the model's resolution and turns it into
+its token grid x_0 (JSON) with the VQGAN encoder and quantizer. A codebook
+entry outside the model's remap table becomes a random code (--seed) as
+in the official models; the count is reported.`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&in, "i", "", "input image (PNG or JPEG)")
+			fs.StringVar(&out, "o", "-", "output JSON (- for stdout)")
+			fs.StringVar(&modelPath, "model", "", "model bundle (default: the embedded model)")
+			fs.Uint64Var(&seed, "seed", 1, "random seed for codes outside the remap table")
+			fs.BoolVar(&force, "force", false, "overwrite the output file")
+		},
+		Run: func(ctx context.Context, std stdio, args []string) error {
+			if len(args) > 0 || in == "" {
+				return usagef("need -i in.png")
+			}
+			if out != "-" {
+				if err := checkWritable(out, force); err != nil {
+					return err
+				}
+			}
+			img, _, err := canvas.LoadImage(in, canvas.Limits{})
+			if err != nil {
+				return err
+			}
+			m, err := loadModel(modelPath)
+			if err != nil {
+				return err
+			}
+			defer m.Close()
+			pix, err := canvas.ToModel(img, img.Bounds(), m.Meta.ImageSize)
+			if err != nil {
+				return err
+			}
+			enc, err := m.VQ.Encode(pix, 1, rand.New(rand.NewPCG(seed, 0x656e636f6465)))
+			if err != nil {
+				return err
+			}
+			if enc.Unknown > 0 {
+				fmt.Fprintf(std.Err, "note: %d codebook entries were outside the remap table and became random codes\n", enc.Unknown)
+			}
+			return writeGrid(std, out, newGrid(m.Meta, 0, enc.Codes), force)
 		},
 	})
 }

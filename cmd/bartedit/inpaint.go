@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	"bartedit/canvas"
+)
+
+// inpaintFlags are inpaint's own flags besides the model and sampling ones.
+type inpaintFlags struct {
+	in, maskPath, out, stepsDir string
+	feather, context            int
+	dilate, force               bool
+	maxPixels                   int64
+}
+
+func init() {
+	var (
+		g  genFlags
+		fl inpaintFlags
+	)
+	commands = append(commands, &command{
+		Name:      "inpaint",
+		UsageLine: "-i in.png -m mask.png -o out.png [--class C | --text \"...\"] [--seed N] [--feather PX] [--steps-dir DIR] [sampling flags]",
+		Short:     "regenerate the masked part of an image",
+		Long: `Inpaint regenerates the masked part of a PNG or JPEG image with the masked
+forward-backward process of ImageBART. The mask is an image of the same size:
+white pixels are regenerated (if it has transparency, opaque pixels are).
+Each masked region goes to the model in a square window around it with
+--context pixels of margin, resized to the model's resolution; the result
+is resized back and blended in with a feathered edge of --feather pixels.
+Pixels farther than the feather from the mask keep their exact values.
+The output is always PNG and never overwrites a file without --force.`,
+		Flags: func(fs *flag.FlagSet) {
+			g.register(fs, true)
+			fs.StringVar(&fl.in, "i", "", "input image (PNG or JPEG)")
+			fs.StringVar(&fl.maskPath, "m", "", "mask image of the same size (white = regenerate)")
+			fs.StringVar(&fl.out, "o", "", "output PNG")
+			fs.StringVar(&fl.stepsDir, "steps-dir", "", "write every reverse step of every window as a PNG into this folder")
+			fs.IntVar(&fl.feather, "feather", 4, "feather width in pixels outside the mask")
+			fs.IntVar(&fl.context, "context", 32, "context margin in pixels around each masked region")
+			fs.BoolVar(&fl.dilate, "dilate", false, "also regenerate the tokens next to masked ones")
+			fs.BoolVar(&fl.force, "force", false, "overwrite the output file")
+			fs.Int64Var(&fl.maxPixels, "max-pixels", canvas.DefaultMaxPixels, "largest image accepted, in pixels (width*height)")
+		},
+		Run: func(ctx context.Context, std stdio, args []string) error {
+			switch {
+			case len(args) > 0:
+				return usagef("unexpected argument %q", args[0])
+			case fl.in == "" || fl.maskPath == "" || fl.out == "":
+				return usagef("need -i in.png, -m mask.png and -o out.png")
+			case fl.feather < 0 || fl.feather > 1000:
+				return usagef("--feather must be 0..1000")
+			case fl.context < 0:
+				return usagef("--context must not be negative")
+			}
+			return runInpaint(ctx, std, g, fl)
+		},
+	})
+}
+
+func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) error {
+	if err := checkWritable(fl.out, fl.force); err != nil {
+		return err
+	}
+	if same, _ := samePath(fl.in, fl.out); same && !fl.force {
+		return fmt.Errorf("%s is the input; write elsewhere or use --force", fl.out)
+	}
+	limits := canvas.Limits{MaxPixels: fl.maxPixels, Hint: "raise it with --max-pixels"}
+	img, _, err := canvas.LoadImage(fl.in, limits)
+	if err != nil {
+		return err
+	}
+	maskImg, _, err := canvas.LoadImage(fl.maskPath, limits)
+	if err != nil {
+		return err
+	}
+	mask := canvas.MaskFromImage(maskImg)
+	if err := mask.CheckSize(img.Bounds()); err != nil {
+		return fmt.Errorf("%s: %w", fl.maskPath, err)
+	}
+	if mask.Empty() {
+		fmt.Fprintf(std.Err, "note: the mask %s is empty; the output equals the input\n", fl.maskPath)
+		return canvas.WritePNGAtomic(fl.out, img, fl.force)
+	}
+	m, err := loadModel(g.model)
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	req, err := g.request(m.Meta, std, m.Meta.Sampling.Chain)
+	if err != nil {
+		return err
+	}
+	req.Preview = fl.stepsDir != ""
+	s, grid := m.Meta.ImageSize, m.Meta.GridSize()
+	b := img.Bounds()
+	windows := canvas.Windows(mask, b.Dx(), b.Dy(), fl.context, s)
+	rng := rand.New(rand.NewPCG(g.seed, 0x656e636f6465))
+	start := time.Now()
+	var patches []canvas.Patch
+	for i, win := range windows {
+		pix, err := canvas.ToModel(img, win, s)
+		if err != nil {
+			return err
+		}
+		enc, err := m.VQ.Encode(pix, 1, rng)
+		if err != nil {
+			return err
+		}
+		if req.Mask, err = canvas.TokenMask(mask, win, s, grid, fl.dilate); err != nil {
+			return err
+		}
+		req.X0 = enc.Codes
+		fmt.Fprintf(std.Err, "window %d/%d: %v, %d of %d tokens regenerated\n", i+1, len(windows), win, count(req.Mask), len(req.Mask))
+		dir := fl.stepsDir
+		if dir != "" && len(windows) > 1 {
+			dir = filepath.Join(dir, fmt.Sprintf("window%d", i+1))
+		}
+		out, err := generate(ctx, std, m, req, dir)
+		if err != nil {
+			return err
+		}
+		patch, err := canvas.FromModel(out, s, win.Dx(), win.Dy())
+		if err != nil {
+			return err
+		}
+		patches = append(patches, canvas.Patch{Window: win, Pixels: patch})
+	}
+	result, err := canvas.Composite(img, patches, mask, fl.feather)
+	if err != nil {
+		return err
+	}
+	if err := canvas.WritePNGAtomic(fl.out, result, fl.force); err != nil {
+		return err
+	}
+	fmt.Fprintf(std.Err, "wrote %s (%d windows, %v)\n", fl.out, len(windows), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func count(bs []bool) int {
+	n := 0
+	for _, b := range bs {
+		if b {
+			n++
+		}
+	}
+	return n
+}
+
+// samePath reports whether two paths name the same existing file.
+func samePath(a, b string) (bool, error) {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(sa, sb), nil
+}
