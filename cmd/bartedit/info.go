@@ -52,6 +52,10 @@ func runInfo(_ context.Context, std stdio, args []string) error {
 		source, size = args[0], st.Size()
 	}
 	printCard(std.Out, meta, tensors, source, size)
+	if len(args) == 0 && strings.HasPrefix(meta.Name, "fixture-") {
+		fmt.Fprintln(std.Out, "note: the embedded model is a random-weight test fixture standing in until the\n"+
+			"      trained emoji model lands; it runs the real architecture but draws noise.")
+	}
 	return nil
 }
 
