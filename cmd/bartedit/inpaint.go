@@ -101,7 +101,8 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 	req.Preview = fl.stepsDir != ""
 	s, grid := m.Meta.ImageSize, m.Meta.GridSize()
 	b := img.Bounds()
-	windows := canvas.Windows(mask, b.Dx(), b.Dy(), fl.context, s)
+	// The feather ramp is clipped at window edges: keep the margin wider.
+	windows := canvas.Windows(mask, b.Dx(), b.Dy(), max(fl.context, fl.feather), s)
 	rng := rand.New(rand.NewPCG(g.seed, 0x656e636f6465))
 	start := time.Now()
 	var patches []canvas.Patch
