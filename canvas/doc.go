@@ -31,6 +31,17 @@
 //   - save.go: WritePNGAtomic writes the result without ever leaving a
 //     half-written or clobbered file behind.
 //
+// For the editor:
+//
+//   - view.go: View, the zoom and pan transform between screen and image
+//     pixels (zoom at the cursor, fit, 100%, zoom steps).
+//   - brush.go: Brush and Stroke, the round mask brush with hardness and
+//     an anti-aliased rim; a stroke places dabs evenly along its path, so
+//     it looks the same at any zoom or pointer speed.
+//   - region.go: exact copies of parts of a picture or mask and pasting
+//     them back (undo history, snapshots for the worker), Invert, Crop,
+//     and PaintOverlay, the mask drawn as a semi-transparent colour.
+//
 // Coordinates. A Mask has its origin at (0, 0) and is as large as the image.
 // Rectangles passed between the functions (windows, bounding boxes) are in
 // mask coordinates: mask pixel (x, y) is image pixel

@@ -5,7 +5,7 @@
 # Safe to run again; does nothing when all is present.
 set -euo pipefail
 
-pkgs=(build-essential libopenblas0-pthread python3 python3-numpy python3-torch)
+pkgs=(build-essential libopenblas0-pthread python3 python3-numpy python3-torch python3-pil pkg-config libwayland-dev libx11-dev libx11-xcb-dev libxkbcommon-x11-dev libgles2-mesa-dev libegl1-mesa-dev libffi-dev libxcursor-dev libvulkan-dev libgtk-3-dev libgl1-mesa-dri xvfb xdotool imagemagick)
 
 missing=()
 for p in "${pkgs[@]}"; do

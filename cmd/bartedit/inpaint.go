@@ -4,12 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
 
+	"bartedit/app"
 	"bartedit/canvas"
+	"bartedit/model"
 )
 
 // inpaintFlags are inpaint's own flags besides the model and sampling ones.
@@ -99,41 +100,16 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 		return err
 	}
 	req.Preview = fl.stepsDir != ""
-	s, grid := m.Meta.ImageSize, m.Meta.GridSize()
-	b := img.Bounds()
-	// The feather ramp is clipped at window edges: keep the margin wider.
-	windows := canvas.Windows(mask, b.Dx(), b.Dy(), max(fl.context, fl.feather), s)
-	rng := rand.New(rand.NewPCG(g.seed, 0x656e636f6465))
 	start := time.Now()
-	var patches []canvas.Patch
-	for i, win := range windows {
-		pix, err := canvas.ToModel(img, win, s)
-		if err != nil {
-			return err
-		}
-		enc, err := m.VQ.Encode(pix, 1, rng)
-		if err != nil {
-			return err
-		}
-		if req.Mask, err = canvas.TokenMask(mask, win, s, grid, fl.dilate); err != nil {
-			return err
-		}
-		req.X0 = enc.Codes
-		fmt.Fprintf(std.Err, "window %d/%d: %v, %d of %d tokens regenerated\n", i+1, len(windows), win, count(req.Mask), len(req.Mask))
-		dir := fl.stepsDir
-		if dir != "" && len(windows) > 1 {
-			dir = filepath.Join(dir, fmt.Sprintf("window%d", i+1))
-		}
-		out, err := generate(ctx, std, m, req, dir)
-		if err != nil {
-			return err
-		}
-		patch, err := canvas.FromModel(out, s, win.Dx(), win.Dy())
-		if err != nil {
-			return err
-		}
-		patches = append(patches, canvas.Patch{Window: win, Pixels: patch})
+	out, err := app.Inpaint(ctx, app.ModelEngine{M: m}, app.EditJob{
+		// The feather ramp is clipped at window edges: keep the margin wider.
+		Image: img, Mask: mask, Request: req, Context: max(fl.context, fl.feather), Dilate: fl.dilate,
+	}, inpaintProgress(std, m.Meta.ImageSize, req.Batch, fl.stepsDir))
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(std.Err, "%d reverse steps on %s\n", out.Steps, m.Backend().Name())
+	patches, windows := out.Patches[0], out.Windows
 	result, err := canvas.Composite(img, patches, mask, fl.feather)
 	if err != nil {
 		return err
@@ -145,14 +121,54 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 	return nil
 }
 
-func count(bs []bool) int {
-	n := 0
-	for _, b := range bs {
-		if b {
-			n++
+// inpaintProgress reports app.Inpaint's progress on stderr: a line per
+// window, the progress bar on a terminal, and every reverse step as a PNG
+// in stepsDir (a subfolder per window when there are several).
+func inpaintProgress(std stdio, s, batch int, stepsDir string) func(app.WindowEvent) {
+	var bar *progressBar
+	var stepErr error
+	return func(e app.WindowEvent) {
+		if e.Begin {
+			if bar != nil {
+				bar.done()
+				bar = nil
+			}
+			fmt.Fprintf(std.Err, "window %d/%d: %v, %d of %d tokens regenerated\n", e.Window+1, e.Windows, e.Rect, e.Masked, e.Tokens)
+			if f, ok := std.Err.(*os.File); ok && isTerminal(f) {
+				bar = newProgressBar(f)
+			}
+			return
+		}
+		if bar != nil {
+			bar.update(e.Event, e.Tokens)
+			if e.Kind == model.EventStep && e.Step+1 == e.Steps && e.Window+1 == e.Windows {
+				bar.done()
+				bar = nil
+			}
+		}
+		if e.Kind != model.EventStep || e.Image == nil || stepsDir == "" || stepErr != nil {
+			return
+		}
+		dir := stepsDir
+		if e.Windows > 1 {
+			dir = filepath.Join(dir, fmt.Sprintf("window%d", e.Window+1))
+		}
+		if stepErr = os.MkdirAll(dir, 0o755); stepErr != nil {
+			fmt.Fprintf(std.Err, "steps: %v\n", stepErr)
+			return
+		}
+		for b := 0; b < batch; b++ {
+			name := fmt.Sprintf("step%02d-scale%d-iter%d", e.Step+1, e.Scale, e.Iteration+1)
+			if batch > 1 {
+				name += fmt.Sprintf("-var%d", b+1)
+			}
+			img := planarToImage(e.Image[b*3*s*s:(b+1)*3*s*s], s)
+			if err := writePNG(filepath.Join(dir, name+".png"), img, true); err != nil && stepErr == nil {
+				stepErr = err
+				fmt.Fprintf(std.Err, "steps: %v\n", err)
+			}
 		}
 	}
-	return n
 }
 
 // samePath reports whether two paths name the same existing file.

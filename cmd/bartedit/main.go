@@ -45,13 +45,11 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
 		printUsage(stdout)
-		if len(args) == 0 {
-			return 2
-		}
 		return 0
 	}
+	args, _ = guiArgs(args)
 	for _, c := range commands {
 		if c.Name != args[0] {
 			continue
@@ -89,7 +87,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "bartedit: inpainting with ImageBART\n\nusage: bartedit <command> [arguments]\n\ncommands:")
+	fmt.Fprintln(w, "bartedit: inpainting with ImageBART\n\nusage: bartedit                  open the editor window\n"+
+		"       bartedit picture.png      open the editor on a PNG or JPEG file\n"+
+		"       bartedit <command> [arguments]\n\ncommands:")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-8s %s\n", c.Name, c.Short)
 	}

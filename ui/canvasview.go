@@ -1,0 +1,293 @@
+package ui
+
+import (
+	"image"
+	"image/color"
+	"image/draw"
+	"math"
+
+	"gioui.org/f32"
+	"gioui.org/io/event"
+	"gioui.org/io/key"
+	"gioui.org/io/pointer"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/op/clip"
+	"gioui.org/op/paint"
+
+	"bartedit/app"
+	"bartedit/canvas"
+)
+
+// maskColour is the overlay colour of masked pixels (opacity included).
+var (
+	maskColour    = color.NRGBA{R: 255, G: 40, B: 90, A: 130}
+	maskColourDim = color.NRGBA{R: 255, G: 40, B: 90, A: 45}
+)
+
+// CanvasView shows the document: the picture, the mask overlay, a run's
+// preview, and the brush cursor; it turns drags into brush strokes and
+// wheel, middle-drag and Space+drag into zoom and pan. The picture, the
+// original and the overlay are cached as tiles of image ops, rebuilt only
+// where pixels changed.
+type CanvasView struct {
+	View      canvas.View
+	Brush     canvas.Brush
+	ShowMask  bool
+	Compare   bool        // hold Tab: show the picture without the preview (or the original)
+	SpaceHeld bool        // Space is down: the primary button pans
+	Preview   *image.RGBA // drawn over the picture at Preview.Rect; nil for none
+	FocusTag  event.Tag   // focused on a press, so shortcuts work after clicking the canvas
+	// OnMaskChange is called after a stroke changed the mask.
+	OnMaskChange func()
+
+	doc                      *app.Document
+	fitted                   bool
+	size                     image.Point
+	image, original, overlay tiles
+	dimOverlay               tiles // the overlay, fainter, over a preview
+	previewSrc               *image.RGBA
+	previewOp                paint.ImageOp
+
+	pointerIn, panning, painting bool
+	pos, panLast                 f32.Point
+}
+
+// SetDocument shows d (nil for none), fitted to the window at the next
+// layout.
+func (c *CanvasView) SetDocument(d *app.Document) {
+	c.doc, c.fitted, c.painting, c.panning, c.Preview = d, false, false, false, nil
+	if d == nil {
+		return
+	}
+	img, orig, m := d.Image, d.Original(), d.Mask
+	c.image.reset(img.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
+		draw.Draw(dst, dst.Rect, img, r.Min, draw.Src)
+	})
+	c.original.reset(orig.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
+		draw.Draw(dst, dst.Rect, orig, r.Min, draw.Src)
+	})
+	c.overlay.reset(m.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
+		tile := &image.RGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: r}
+		canvas.PaintOverlay(tile, m, r, maskColour)
+	})
+	c.overlay.skip = func(r image.Rectangle) bool { return m.RegionEmpty(r) }
+	// Over a preview the overlay is fainter. A tile set of its own, not an
+	// opacity layer, which is drawn offscreen (slow in software GL).
+	c.dimOverlay.reset(m.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
+		tile := &image.RGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: r}
+		canvas.PaintOverlay(tile, m, r, maskColourDim)
+	})
+	c.dimOverlay.skip = c.overlay.skip
+}
+
+// Changed redraws what ch says changed.
+func (c *CanvasView) Changed(ch app.Change) {
+	c.image.invalidate(ch.Image)
+	c.overlay.invalidate(ch.Mask)
+	c.dimOverlay.invalidate(ch.Mask)
+}
+
+func (c *CanvasView) invalidateMask(r image.Rectangle) {
+	c.overlay.invalidate(r)
+	c.dimOverlay.invalidate(r)
+}
+
+// Fit zooms so the whole picture shows; Actual shows it at 100%.
+func (c *CanvasView) Fit() {
+	if c.doc == nil || c.size == (image.Point{}) {
+		c.fitted = false
+		return
+	}
+	s := c.doc.Size()
+	c.View, c.fitted = canvas.FitView(s.X, s.Y, c.size.X, c.size.Y, 16), true
+}
+
+// Actual shows the picture at 100%, centred on the view's centre.
+func (c *CanvasView) Actual() { c.zoomCentre(1) }
+
+// ZoomStep zooms in or out one step around the view's centre.
+func (c *CanvasView) ZoomStep(in bool) { c.zoomCentre(canvas.NextZoom(c.View.Zoom, in)) }
+
+func (c *CanvasView) zoomCentre(z float64) {
+	c.View.SetZoomAt(z, float64(c.size.X)/2, float64(c.size.Y)/2)
+}
+
+// pointerFilter asks for every pointer event over the canvas.
+func (c *CanvasView) pointerFilter() pointer.Filter {
+	return pointer.Filter{
+		Target: c,
+		Kinds: pointer.Press | pointer.Drag | pointer.Release | pointer.Move | pointer.Enter |
+			pointer.Leave | pointer.Scroll | pointer.Cancel,
+		ScrollX: pointer.ScrollRange{Min: -1 << 20, Max: 1 << 20},
+		ScrollY: pointer.ScrollRange{Min: -1 << 20, Max: 1 << 20},
+	}
+}
+
+func (c *CanvasView) update(gtx layout.Context) {
+	for {
+		ev, ok := gtx.Event(c.pointerFilter())
+		if !ok {
+			break
+		}
+		e, ok := ev.(pointer.Event)
+		if !ok {
+			continue
+		}
+		switch e.Kind {
+		case pointer.Enter, pointer.Move:
+			c.pointerIn, c.pos = true, e.Position
+		case pointer.Leave:
+			c.pointerIn = false
+		case pointer.Press:
+			c.pos = e.Position
+			if c.FocusTag != nil {
+				gtx.Execute(key.FocusCmd{Tag: c.FocusTag})
+			}
+			switch {
+			case e.Buttons.Contain(pointer.ButtonTertiary),
+				e.Buttons.Contain(pointer.ButtonPrimary) && c.SpaceHeld:
+				c.panning, c.panLast = true, e.Position
+			case e.Buttons.Contain(pointer.ButtonPrimary) && c.doc != nil && !c.painting:
+				x, y := c.View.ToImage(float64(e.Position.X), float64(e.Position.Y))
+				c.invalidateMask(c.doc.BeginStroke(c.Brush, x, y))
+				c.painting = true
+				c.maskChanged()
+			}
+		case pointer.Drag:
+			c.pos = e.Position
+			if c.panning {
+				d := e.Position.Sub(c.panLast)
+				c.View.Pan(float64(d.X), float64(d.Y))
+				c.panLast = e.Position
+			}
+			if c.painting {
+				x, y := c.View.ToImage(float64(e.Position.X), float64(e.Position.Y))
+				c.invalidateMask(c.doc.StrokeTo(x, y))
+				c.maskChanged()
+			}
+		case pointer.Release, pointer.Cancel:
+			if c.painting {
+				if e.Kind == pointer.Release {
+					x, y := c.View.ToImage(float64(e.Position.X), float64(e.Position.Y))
+					c.invalidateMask(c.doc.StrokeTo(x, y))
+				}
+				c.invalidateMask(c.doc.EndStroke())
+				c.painting = false
+				c.maskChanged()
+			}
+			c.panning = false
+		case pointer.Scroll:
+			c.scroll(e)
+		}
+	}
+}
+
+func (c *CanvasView) maskChanged() {
+	if c.OnMaskChange != nil {
+		c.OnMaskChange()
+	}
+}
+
+// wheelStep is the scroll distance of one wheel click on X11 (Gio reports
+// 10) and Wayland (100); smooth touchpad scrolling gives other amounts.
+const wheelStep = 10
+
+// scroll handles the wheel: Ctrl+wheel sizes the brush; a plain wheel
+// click zooms at the cursor; sideways (Shift+wheel) and touchpad
+// two-finger scrolling pan.
+func (c *CanvasView) scroll(e pointer.Event) {
+	s := e.Scroll
+	clicks := float64(s.Y) / wheelStep
+	wheel := s.X == 0 && s.Y != 0 && clicks == math.Trunc(clicks)
+	switch {
+	case e.Modifiers.Contain(key.ModShortcut):
+		if s.Y != 0 {
+			c.Brush.Diameter = clampBrush(c.Brush.Diameter * math.Pow(1.1, -float64(s.Y)/wheelStep))
+		}
+	case wheel:
+		c.View.ZoomAt(math.Pow(1.25, -clicks), float64(e.Position.X), float64(e.Position.Y))
+	default:
+		c.View.Pan(-float64(s.X), -float64(s.Y))
+	}
+}
+
+func clampBrush(d float64) float64 {
+	return min(max(math.Round(d*10)/10, canvas.MinBrush), canvas.MaxBrush)
+}
+
+// Layout handles pointer input and draws the canvas in the whole area.
+func (c *CanvasView) Layout(gtx layout.Context) layout.Dimensions {
+	c.update(gtx)
+	size := gtx.Constraints.Max
+	if size != c.size && c.size != (image.Point{}) && c.doc != nil && c.fitted {
+		// Keep the picture's centre where it was when the window resizes.
+		c.View.Pan(float64(size.X-c.size.X)/2, float64(size.Y-c.size.Y)/2)
+	}
+	c.size = size
+	if !c.fitted && c.doc != nil && size.X > 0 && size.Y > 0 {
+		c.Fit()
+		gtx.Execute(op.InvalidateCmd{}) // what was laid out before the canvas shows the new zoom
+	}
+	defer clip.Rect{Max: size}.Push(gtx.Ops).Pop()
+	paint.Fill(gtx.Ops, color.NRGBA{R: 0x3a, G: 0x3c, B: 0x40, A: 0xff})
+	event.Op(gtx.Ops, c)
+	cursor := pointer.CursorCrosshair
+	if c.panning || c.SpaceHeld {
+		cursor = pointer.CursorGrab
+	}
+	cursor.Add(gtx.Ops)
+	if c.doc == nil {
+		return layout.Dimensions{Size: size}
+	}
+	s := c.doc.Size()
+	visible := c.View.VisibleRect(s.X, s.Y, size.X, size.Y)
+	filter := paint.FilterLinear
+	if c.View.Zoom >= 2 {
+		filter = paint.FilterNearest
+	}
+	z := float32(c.View.Zoom)
+	tr := op.Affine(f32.Affine2D{}.Scale(f32.Point{}, f32.Pt(z, z)).Offset(f32.Pt(float32(c.View.OffX), float32(c.View.OffY)))).Push(gtx.Ops)
+	paint.FillShape(gtx.Ops, color.NRGBA{R: 0xf4, G: 0xf4, B: 0xf4, A: 0xff}, clip.Rect{Max: s}.Op())
+	switch {
+	case c.Compare && c.Preview == nil:
+		c.original.draw(gtx.Ops, visible, filter)
+	default:
+		c.image.draw(gtx.Ops, visible, filter)
+	}
+	if c.Preview != nil && !c.Compare {
+		if c.Preview != c.previewSrc {
+			c.previewSrc, c.previewOp = c.Preview, paint.NewImageOp(c.Preview)
+		}
+		im := c.previewOp
+		im.Filter = filter
+		st := op.Offset(c.Preview.Rect.Min).Push(gtx.Ops)
+		im.Add(gtx.Ops)
+		paint.PaintOp{}.Add(gtx.Ops)
+		st.Pop()
+	}
+	if c.ShowMask && !c.Compare {
+		if c.Preview != nil && !c.painting {
+			c.dimOverlay.draw(gtx.Ops, visible, filter) // the preview shows through
+		} else {
+			c.overlay.draw(gtx.Ops, visible, filter)
+		}
+	}
+	tr.Pop()
+	if c.pointerIn && !c.panning && !c.SpaceHeld {
+		c.drawCursor(gtx)
+	}
+	return layout.Dimensions{Size: size}
+}
+
+// drawCursor outlines the brush at the pointer, in black and white so it
+// shows on any picture.
+func (c *CanvasView) drawCursor(gtx layout.Context) {
+	r := float32(c.Brush.Diameter * c.View.Zoom / 2)
+	r = max(r, 2)
+	for i, col := range []color.NRGBA{{A: 0xc0}, {R: 0xff, G: 0xff, B: 0xff, A: 0xe0}} {
+		rr := r + float32(i)
+		box := image.Rect(int(c.pos.X-rr), int(c.pos.Y-rr), int(math.Ceil(float64(c.pos.X+rr))), int(math.Ceil(float64(c.pos.Y+rr))))
+		paint.FillShape(gtx.Ops, col, clip.Stroke{Path: clip.Ellipse(box).Path(gtx.Ops), Width: 1}.Op())
+	}
+}

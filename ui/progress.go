@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"strings"
+	"time"
+
+	"gioui.org/layout"
+	"gioui.org/op/clip"
+	"gioui.org/op/paint"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+
+	"bartedit/app"
+)
+
+// filmStrip is the progress bar over the film strip of streamed steps.
+// Clicking a step shows it on the canvas; clicking it again (or Live)
+// goes back to the newest.
+type filmStrip struct {
+	list   widget.List
+	clicks []widget.Clickable
+	thumbs [][]paint.ImageOp // per step, per variation; built once per step
+	live   widget.Clickable
+}
+
+func (f *filmStrip) reset() {
+	f.clicks, f.thumbs = nil, nil
+	f.list.Position = layout.Position{}
+}
+
+func (f *filmStrip) update(gtx layout.Context, e *Editor) {
+	for i := range f.clicks {
+		if f.clicks[i].Clicked(gtx) {
+			if e.step == i {
+				e.step = -1
+			} else {
+				e.step = i
+				st := e.snap.Steps[i]
+				e.setStatus(fmt.Sprintf("Showing step %d: scale %d, iteration %d (click again or Live for the newest)",
+					i+1, st.Scale, st.Iteration+1), false)
+			}
+		}
+	}
+	if f.live.Clicked(gtx) {
+		e.step = -1
+	}
+}
+
+// sync builds the thumbnails of new steps.
+func (f *filmStrip) sync(steps []app.Step) {
+	for len(f.thumbs) < len(steps) {
+		st := steps[len(f.thumbs)]
+		ops := make([]paint.ImageOp, len(st.Thumbs))
+		for v, t := range st.Thumbs {
+			ops[v] = paint.NewImageOp(t)
+			ops[v].Filter = paint.FilterNearest
+		}
+		f.thumbs = append(f.thumbs, ops)
+		f.clicks = append(f.clicks, widget.Clickable{})
+	}
+}
+
+func (f *filmStrip) layout(gtx layout.Context, e *Editor) layout.Dimensions {
+	if e.run == nil && e.pending == nil {
+		return layout.Dimensions{}
+	}
+	s := e.snap
+	f.sync(s.Steps)
+	th := e.th
+	return layout.Background{}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+		fill(gtx, gtx.Constraints.Min, color.NRGBA{R: 0x26, G: 0x28, B: 0x2c, A: 0xff})
+		return layout.Dimensions{Size: gtx.Constraints.Min}
+	}, func(gtx layout.Context) layout.Dimensions {
+		return layout.UniformInset(unit.Dp(6)).Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+			return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
+				layout.Rigid(func(gtx layout.Context) layout.Dimensions { return f.layoutBar(gtx, th, s) }),
+				layout.Rigid(layout.Spacer{Height: unit.Dp(4)}.Layout),
+				layout.Rigid(func(gtx layout.Context) layout.Dimensions { return f.layoutThumbs(gtx, e) }),
+			)
+		})
+	})
+}
+
+// ProgressText is the progress line: window, scale, chain iteration,
+// token position and the time left.
+func ProgressText(p app.Progress) string {
+	var b strings.Builder
+	switch p.State {
+	case app.Finished:
+		fmt.Fprintf(&b, "Done in %s", p.Elapsed.Round(10*time.Millisecond))
+	case app.Cancelled:
+		b.WriteString("Cancelled")
+	case app.Failed:
+		b.WriteString("Failed")
+	default:
+		if p.Windows > 1 {
+			fmt.Fprintf(&b, "window %d/%d  ", p.Window+1, p.Windows)
+		}
+		if p.Scale > 0 {
+			fmt.Fprintf(&b, "scale %d (%d of %d)  iteration %d/%d  token %d/%d", p.Scale, p.T-p.Scale+1, p.T,
+				p.Iteration+1, p.Chain, p.Position, p.Tokens)
+		} else {
+			b.WriteString("encoding")
+		}
+		if p.Left >= 0 {
+			fmt.Fprintf(&b, "  %s left", p.Left.Round(100*time.Millisecond))
+		}
+	}
+	fmt.Fprintf(&b, "  %3.0f%%", 100*p.Fraction)
+	return b.String()
+}
+
+func (f *filmStrip) layoutBar(gtx layout.Context, th *material.Theme, s app.Snapshot) layout.Dimensions {
+	return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
+			h := gtx.Dp(8)
+			w := gtx.Constraints.Max.X
+			paint.FillShape(gtx.Ops, color.NRGBA{R: 0x4a, G: 0x4d, B: 0x52, A: 0xff}, clip.Rect(image.Rect(0, 0, w, h)).Op())
+			fw := int(float64(w) * min(max(s.Progress.Fraction, 0), 1))
+			if fw > 0 {
+				paint.FillShape(gtx.Ops, color.NRGBA{R: 0x4c, G: 0x9a, B: 0xff, A: 0xff}, clip.Rect(image.Rect(0, 0, fw, h)).Op())
+			}
+			return layout.Dimensions{Size: image.Pt(w, h)}
+		}),
+		layout.Rigid(layout.Spacer{Width: unit.Dp(10)}.Layout),
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			l := material.Caption(th, ProgressText(s.Progress))
+			l.Color = color.NRGBA{R: 0xe8, G: 0xea, B: 0xed, A: 0xff}
+			return l.Layout(gtx)
+		}),
+	)
+}
+
+func (f *filmStrip) layoutThumbs(gtx layout.Context, e *Editor) layout.Dimensions {
+	th := e.th
+	side := gtx.Dp(56)
+	v := e.variation
+	f.list.Axis = layout.Horizontal
+	return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
+			b := flatButton(th, &f.live, "Live")
+			if e.step < 0 {
+				b.Background = accent
+			} else {
+				b.Background = color.NRGBA{R: 0x5f, G: 0x63, B: 0x68, A: 0xff}
+			}
+			return layout.Inset{Right: unit.Dp(8)}.Layout(gtx, b.Layout)
+		}),
+		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
+			gtx.Constraints.Min.Y = side + gtx.Dp(16)
+			return material.List(th, &f.list).Layout(gtx, len(f.thumbs), func(gtx layout.Context, i int) layout.Dimensions {
+				return layout.Inset{Right: unit.Dp(6)}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+					return f.clicks[i].Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+						return f.layoutThumb(gtx, e, i, v, side)
+					})
+				})
+			})
+		}),
+	)
+}
+
+func (f *filmStrip) layoutThumb(gtx layout.Context, e *Editor, i, v, side int) layout.Dimensions {
+	ops := f.thumbs[i]
+	if len(ops) == 0 {
+		return layout.Dimensions{}
+	}
+	im := ops[min(v, len(ops)-1)]
+	sel := e.step == i
+	border := gtx.Dp(2)
+	total := side + 2*border
+	col := color.NRGBA{R: 0x4a, G: 0x4d, B: 0x52, A: 0xff}
+	if sel {
+		col = color.NRGBA{R: 0xff, G: 0xc1, B: 0x07, A: 0xff}
+	}
+	paint.FillShape(gtx.Ops, col, clip.Rect{Max: image.Pt(total, total)}.Op())
+	st := e.snap.Steps[i]
+	func() {
+		defer offset(border, border).Push(gtx.Ops).Pop()
+		g := gtx
+		g.Constraints = layout.Exact(image.Pt(side, side))
+		widget.Image{Src: im, Fit: widget.Fill, Scale: 1}.Layout(g)
+	}()
+	l := material.Caption(e.th, fmt.Sprintf("s%d i%d", st.Scale, st.Iteration+1))
+	l.Color = color.NRGBA{R: 0xc8, G: 0xcb, B: 0xd0, A: 0xff}
+	l.TextSize = unit.Sp(10)
+	func() {
+		defer offset(0, total).Push(gtx.Ops).Pop()
+		l.Layout(gtx)
+	}()
+	return layout.Dimensions{Size: image.Pt(total, total+gtx.Dp(14))}
+}
