@@ -246,14 +246,15 @@ func (c *CanvasView) Layout(gtx layout.Context) layout.Dimensions {
 	if c.View.Zoom >= 2 {
 		filter = paint.FilterNearest
 	}
-	z := float32(c.View.Zoom)
-	tr := op.Affine(f32.Affine2D{}.Scale(f32.Point{}, f32.Pt(z, z)).Offset(f32.Pt(float32(c.View.OffX), float32(c.View.OffY)))).Push(gtx.Ops)
-	paint.FillShape(gtx.Ops, color.NRGBA{R: 0xf4, G: 0xf4, B: 0xf4, A: 0xff}, clip.Rect{Max: s}.Op())
+	// Everything is drawn in screen pixels (see drawImage): no scale
+	// transform around clips, which software GL would render as paths.
+	xf := screenXf{Zoom: float32(c.View.Zoom), Off: f32.Pt(float32(c.View.OffX), float32(c.View.OffY))}
+	paint.FillShape(gtx.Ops, color.NRGBA{R: 0xf4, G: 0xf4, B: 0xf4, A: 0xff}, clip.Rect(xf.rect(image.Rectangle{Max: s})).Op())
 	switch {
 	case c.Compare && c.Preview == nil:
-		c.original.draw(gtx.Ops, visible, filter)
+		c.original.draw(gtx.Ops, visible, filter, xf)
 	default:
-		c.image.draw(gtx.Ops, visible, filter)
+		c.image.draw(gtx.Ops, visible, filter, xf)
 	}
 	if c.Preview != nil && !c.Compare {
 		if c.Preview != c.previewSrc {
@@ -261,19 +262,15 @@ func (c *CanvasView) Layout(gtx layout.Context) layout.Dimensions {
 		}
 		im := c.previewOp
 		im.Filter = filter
-		st := op.Offset(c.Preview.Rect.Min).Push(gtx.Ops)
-		im.Add(gtx.Ops)
-		paint.PaintOp{}.Add(gtx.Ops)
-		st.Pop()
+		drawImage(gtx.Ops, im, c.Preview.Rect, xf)
 	}
 	if c.ShowMask && !c.Compare {
 		if c.Preview != nil && !c.painting {
-			c.dimOverlay.draw(gtx.Ops, visible, filter) // the preview shows through
+			c.dimOverlay.draw(gtx.Ops, visible, filter, xf) // the preview shows through
 		} else {
-			c.overlay.draw(gtx.Ops, visible, filter)
+			c.overlay.draw(gtx.Ops, visible, filter, xf)
 		}
 	}
-	tr.Pop()
 	if c.pointerIn && !c.panning && !c.SpaceHeld {
 		c.drawCursor(gtx)
 	}

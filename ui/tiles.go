@@ -2,8 +2,11 @@ package ui
 
 import (
 	"image"
+	"math"
 
+	"gioui.org/f32"
 	"gioui.org/op"
+	"gioui.org/op/clip"
 	"gioui.org/op/paint"
 )
 
@@ -64,9 +67,36 @@ func (t *tiles) tileRect(i int) image.Rectangle {
 	return image.Rectangle{Min: min, Max: min.Add(image.Pt(tileSize, tileSize))}.Intersect(t.bounds)
 }
 
+// screenXf maps source pixels to screen pixels: screen = source*Zoom + Off.
+type screenXf struct {
+	Zoom float32
+	Off  f32.Point
+}
+
+// rect returns the screen pixels r covers, rounded outward.
+func (x screenXf) rect(r image.Rectangle) image.Rectangle {
+	return image.Rect(
+		int(math.Floor(float64(float32(r.Min.X)*x.Zoom+x.Off.X))), int(math.Floor(float64(float32(r.Min.Y)*x.Zoom+x.Off.Y))),
+		int(math.Ceil(float64(float32(r.Max.X)*x.Zoom+x.Off.X))), int(math.Ceil(float64(float32(r.Max.Y)*x.Zoom+x.Off.Y))))
+}
+
+// drawImage paints im, whose source pixels cover r, scaled by x. The clip
+// is a pixel-aligned screen rectangle pushed before the scale, so software
+// GL fills a plain rectangle: a clip or image bounds under a fractional
+// scale would be a path, which it renders slowly (half of a frame's time).
+func drawImage(ops *op.Ops, im paint.ImageOp, r image.Rectangle, x screenXf) {
+	cl := clip.Rect(x.rect(r)).Push(ops)
+	tr := op.Affine(f32.Affine2D{}.Scale(f32.Point{}, f32.Pt(x.Zoom, x.Zoom)).
+		Offset(x.Off.Add(f32.Pt(float32(r.Min.X)*x.Zoom, float32(r.Min.Y)*x.Zoom)))).Push(ops)
+	im.Add(ops)
+	paint.PaintOp{}.Add(ops)
+	tr.Pop()
+	cl.Pop()
+}
+
 // draw paints the tiles that intersect visible (in source coordinates)
-// with filter, in the current transform (source pixel units).
-func (t *tiles) draw(ops *op.Ops, visible image.Rectangle, filter paint.ImageFilter) {
+// with filter, mapped to the screen by x.
+func (t *tiles) draw(ops *op.Ops, visible image.Rectangle, filter paint.ImageFilter, x screenXf) {
 	if t.fill == nil {
 		return
 	}
@@ -92,14 +122,8 @@ func (t *tiles) draw(ops *op.Ops, visible image.Rectangle, filter paint.ImageFil
 		if t.empty[i] {
 			continue
 		}
-		// No clip: an image paints only its own bounds, and a clip
-		// rectangle under a fractional scale would be a path, which
-		// software GL renders slowly.
 		im := t.ops[i]
 		im.Filter = filter
-		st := op.Offset(r.Min).Push(ops)
-		im.Add(ops)
-		paint.PaintOp{}.Add(ops)
-		st.Pop()
+		drawImage(ops, im, r, x)
 	}
 }
