@@ -8,7 +8,7 @@ CACHE   ?= .cache
 BENCH_BUNDLE := $(CACHE)/bench-mid.bart
 FIXTURES := model/testdata
 
-.PHONY: deps build run test test-go test-py fuzz bench fixtures clean screenshots bench-ui data train export eval
+.PHONY: deps build run demo test test-go test-py fuzz bench fixtures clean screenshots bench-ui data train export eval
 
 deps:
 	scripts/deps.sh
@@ -16,9 +16,13 @@ deps:
 build:
 	$(GO) build -o bin/bartedit ./cmd/bartedit
 
-# Until the editor exists: a headless demo of the whole chain on the
-# embedded default model, written to bartedit-demo.png.
+# The editor window on the embedded default model.
 run: build
+	bin/bartedit
+
+# Headless: the whole chain from noise on the embedded default model,
+# every scale decoded into bartedit-demo.png.
+demo: build
 	bin/bartedit info
 	bin/bartedit demo -o bartedit-demo.png --force
 
@@ -40,10 +44,9 @@ fuzz:
 	$(GO) test ./model -run '^$$' -fuzz=FuzzOpenBundle -fuzztime=20s
 
 # Regenerate the parity fixtures (tiny random-weight bundles and the
-# outputs PyTorch computes for them) and the embedded stand-in model.
+# outputs PyTorch computes for them).
 fixtures:
 	$(PY) train/fixtures.py --out $(FIXTURES)
-	cp $(FIXTURES)/fixture-text.bart assets/default.bart
 
 $(BENCH_BUNDLE):
 	mkdir -p $(CACHE)
@@ -61,13 +64,17 @@ bench: build $(BENCH_BUNDLE)
 # budget per scale) or "--max-steps 2000".
 RUN     ?= train/runs/emoji
 DEVICE  ?= cpu
-THREADS ?= 2
+# One thread per process: on these 2-core VMs two OpenMP threads per
+# process made training 5-10x slower (spin-waiting), so the chain trains
+# two scales at once, one thread each (scales are independent).
+THREADS ?= 1
 VQ_FLAGS ?=
 CHAIN_FLAGS ?=
 # Debian's OpenBLAS 0.3.21 misdetects recent Xeons and falls back to SSE3
 # kernels (3x slower training); pick the kernels from the CPU flags unless
 # OPENBLAS_CORETYPE is set (the Go engine does the same at run time).
 OPENBLAS_CORETYPE ?= $(shell grep -qw avx512f /proc/cpuinfo 2>/dev/null && echo SkylakeX || (grep -qw avx2 /proc/cpuinfo 2>/dev/null && echo Haswell))
+CHAIN_ARGS = --data $(CACHE)/data/emoji.pt --vq $(RUN)/vq/final.pt --out $(RUN)/chain --device $(DEVICE) $(CHAIN_FLAGS)
 TRAIN_ENV := OMP_NUM_THREADS=$(THREADS) OPENBLAS_NUM_THREADS=$(THREADS) $(if $(OPENBLAS_CORETYPE),OPENBLAS_CORETYPE=$(OPENBLAS_CORETYPE)) nice -n 19
 
 data:
@@ -75,7 +82,10 @@ data:
 
 train: data
 	$(TRAIN_ENV) $(PY) train/train_vq.py --data $(CACHE)/data/emoji.pt --out $(RUN)/vq --device $(DEVICE) $(VQ_FLAGS)
-	$(TRAIN_ENV) $(PY) train/train_chain.py --data $(CACHE)/data/emoji.pt --vq $(RUN)/vq/final.pt --out $(RUN)/chain --device $(DEVICE) $(CHAIN_FLAGS)
+	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales ""
+	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 4,2,0 & pid=$$!; \
+	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 3,1; st=$$?; \
+	wait $$pid && exit $$st
 
 export:
 	$(TRAIN_ENV) $(PY) train/export.py --run $(RUN) --out assets/default.bart

@@ -5,9 +5,8 @@ package assets
 
 import _ "embed"
 
-// DefaultModel is the embedded default `.bart` bundle. Until the trained
-// emoji model lands (see README), it is the class-and-text fixture from
-// model/testdata: random weights, real architecture; `bartedit info` says so.
+// DefaultModel is the embedded default `.bart` bundle: the emoji model
+// trained by `make train export eval` (train/RESULTS.md says how well).
 //
 //go:embed default.bart
 var DefaultModel []byte

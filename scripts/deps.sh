@@ -19,5 +19,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# npm fetches the emoji data set (make data, train/test_pipeline.py).
+if ! command -v npm >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends npm
+fi
+
 "$(dirname "$0")/go.sh" ensure
 echo "deps: ok ($(/usr/bin/python3 -c 'import torch; print("torch", torch.__version__)'))"

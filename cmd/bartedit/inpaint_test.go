@@ -96,7 +96,7 @@ func TestInpaintBadInput(t *testing.T) {
 		{"output exists", "in.png", "mask.png", "exists.png", nil, 1, "--force"},
 		{"unwritable", "in.png", "mask.png", "no/such/dir/o7.png", nil, 1, "o7.png"},
 		{"missing flags", "in.png", "", "o8.png", nil, 2, "need -i"},
-		{"bad class", "in.png", "mask.png", "o9.png", []string{"--class", "dgo"}, 1, `did you mean "dog"`},
+		{"bad class", "in.png", "mask.png", "o9.png", []string{"--model", "../../model/testdata/fixture-text.bart", "--class", "dgo"}, 1, `did you mean "dog"`},
 	}
 	for _, c := range cases {
 		args := []string{"inpaint", "-i", p(c.in), "-o", p(c.out)}
