@@ -133,7 +133,7 @@ func TestAcceptUndoDirtyAndSave(t *testing.T) {
 		t.Error("accept did not paste the result")
 	}
 	d.Undo()
-	if d.Dirty() || !sameImage(d.Image, orig) {
+	if d.Dirty() || !canvas.EqualPixels(d.Image, orig) {
 		t.Error("undo of accept did not restore the picture or left it dirty")
 	}
 	d.Redo()
@@ -220,23 +220,6 @@ func TestOpenBadFiles(t *testing.T) {
 	if _, err := OpenDocument(filepath.Join(dir, "missing.png"), canvas.Limits{}); err == nil {
 		t.Error("a missing file opened")
 	}
-}
-
-func sameImage(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func gray(c color.Color) uint8 { return color.GrayModel.Convert(c).(color.Gray).Y }

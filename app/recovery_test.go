@@ -46,7 +46,7 @@ func TestRecoveryRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(r.Mask.Pix, d.Mask.Pix) || !sameImage(r.Image, d.Image) || r.Path != d.Path {
+	if !bytes.Equal(r.Mask.Pix, d.Mask.Pix) || !canvas.EqualPixels(r.Image, d.Image) || r.Path != d.Path {
 		t.Error("restored document differs")
 	}
 	if err := Discard(got[0]); err != nil || len(rec.Orphans()) != 0 {

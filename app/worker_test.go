@@ -146,7 +146,7 @@ func TestWorkerStreamsStepsAndAccepts(t *testing.T) {
 		t.Error("accepting did not make the picture dirty")
 	}
 	d.Undo()
-	if !sameImage(orig, d.Image) {
+	if !canvas.EqualPixels(orig, d.Image) {
 		t.Error("undo of accept did not restore the picture")
 	}
 }
@@ -270,22 +270,7 @@ func TestRealModelCropMatchesFullImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameImage(full, d.Image) {
+	if !canvas.EqualPixels(full, d.Image) {
 		t.Error("the worker's crop edit differs from the full-picture edit")
 	}
-}
-
-func sameImage(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			if a.At(x, y) != b.At(x, y) {
-				return false
-			}
-		}
-	}
-	return true
 }

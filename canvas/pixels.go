@@ -276,3 +276,22 @@ func writeBlended(out draw.Image, y, x0 int, src []uint16, weight []uint16) {
 func luma16(p []uint16) uint32 {
 	return (19595*uint32(p[0]) + 38470*uint32(p[1]) + 7471*uint32(p[2]) + 1<<15) >> 16
 }
+
+// EqualPixels reports whether a and b have the same bounds and the same
+// 16-bit premultiplied colour at every pixel, whatever their colour models.
+func EqualPixels(a, b image.Image) bool {
+	if a.Bounds() != b.Bounds() {
+		return false
+	}
+	r := a.Bounds()
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			r1, g1, b1, a1 := a.At(x, y).RGBA()
+			r2, g2, b2, a2 := b.At(x, y).RGBA()
+			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
+				return false
+			}
+		}
+	}
+	return true
+}

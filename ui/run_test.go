@@ -66,12 +66,12 @@ func TestRunStreamsAcceptUndo(t *testing.T) {
 	if h.ed.step != -1 {
 		t.Error("clicking the shown step again did not go back to the newest")
 	}
-	if !sameImg(h.ed.Document().Image, orig) {
+	if !canvas.EqualPixels(h.ed.Document().Image, orig) {
 		t.Fatal("the picture changed before Accept")
 	}
 	h.key(key.NameReturn, 0)
 	doc := h.ed.Document()
-	if h.ed.Pending() || sameImg(doc.Image, orig) {
+	if h.ed.Pending() || canvas.EqualPixels(doc.Image, orig) {
 		t.Fatal("Enter did not accept the result")
 	}
 	if !doc.Dirty() || !strings.HasPrefix(h.ed.Title(), "in.png*") {
@@ -82,11 +82,11 @@ func TestRunStreamsAcceptUndo(t *testing.T) {
 	}
 	accepted := canvas.Editable(doc.Image)
 	h.key("Z", key.ModShortcut)
-	if !sameImg(doc.Image, orig) || doc.Dirty() {
+	if !canvas.EqualPixels(doc.Image, orig) || doc.Dirty() {
 		t.Error("Ctrl+Z did not take the accepted result back")
 	}
 	h.key("Y", key.ModShortcut)
-	if !sameImg(doc.Image, accepted) {
+	if !canvas.EqualPixels(doc.Image, accepted) {
 		t.Error("Ctrl+Y did not redo the accepted result")
 	}
 }
@@ -110,7 +110,7 @@ func TestDiscardVariationsAndCancel(t *testing.T) {
 		t.Errorf("left twice from 2 gave variation %d, want 3 (wrapping)", h.ed.variation+1)
 	}
 	h.key(key.NameDeleteForward, 0)
-	if h.ed.Pending() || h.ed.Canvas().Preview != nil || !sameImg(h.ed.Document().Image, orig) {
+	if h.ed.Pending() || h.ed.Canvas().Preview != nil || !canvas.EqualPixels(h.ed.Document().Image, orig) {
 		t.Error("Delete did not discard the result")
 	}
 
@@ -121,7 +121,7 @@ func TestDiscardVariationsAndCancel(t *testing.T) {
 	h.until("a step", func() bool { return len(h.ed.snap.Steps) >= 1 })
 	h.key(key.NameEscape, 0)
 	h.until("cancel", func() bool { return !h.ed.Running() })
-	if h.ed.Pending() || h.ed.Canvas().Preview != nil || !sameImg(h.ed.Document().Image, orig) {
+	if h.ed.Pending() || h.ed.Canvas().Preview != nil || !canvas.EqualPixels(h.ed.Document().Image, orig) {
 		t.Error("Esc did not cancel cleanly")
 	}
 	if !strings.Contains(h.ed.Status(), "cancelled") {
@@ -188,7 +188,7 @@ func TestFilesAndPrompts(t *testing.T) {
 		t.Errorf("after saving: dirty %v, title %q", h.ed.Document().Dirty(), h.ed.Title())
 	}
 	saved, _, err := canvas.LoadImage(first, canvas.Limits{})
-	if err != nil || !sameImg(saved, h.ed.Document().Image) {
+	if err != nil || !canvas.EqualPixels(saved, h.ed.Document().Image) {
 		t.Errorf("the saved file differs from the picture (%v)", err)
 	}
 	h.paintBlob()
@@ -263,21 +263,4 @@ func TestRecoveryOffered(t *testing.T) {
 	if len(app.NewRecovery(dir).Orphans()) != 0 {
 		t.Error("the recovered data was not removed")
 	}
-}
-
-func sameImg(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				return false
-			}
-		}
-	}
-	return true
 }

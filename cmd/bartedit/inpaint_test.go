@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"bartedit/canvas"
 )
 
 func writeTestPNG(t *testing.T, path string, img image.Image) {
@@ -202,26 +204,9 @@ func TestInpaintEmptyMaskCopiesInput(t *testing.T) {
 	}
 	a, _ := png.Decode(bytes.NewReader(mustRead(t, in)))
 	b, _ := png.Decode(bytes.NewReader(mustRead(t, out)))
-	if a.ColorModel() != b.ColorModel() || !samePixels(a, b) {
+	if a.ColorModel() != b.ColorModel() || !canvas.EqualPixels(a, b) {
 		t.Error("output differs from the input")
 	}
-}
-
-func samePixels(a, b image.Image) bool {
-	if a.Bounds() != b.Bounds() {
-		return false
-	}
-	r := a.Bounds()
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			r1, g1, b1, a1 := a.At(x, y).RGBA()
-			r2, g2, b2, a2 := b.At(x, y).RGBA()
-			if r1 != r2 || g1 != g2 || b1 != b2 || a1 != a2 {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 func mustRead(t *testing.T, path string) []byte {
