@@ -12,7 +12,6 @@ import (
 	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget"
-	"gioui.org/widget/material"
 )
 
 // toolBar holds the file, brush, mask, history and view buttons.
@@ -75,7 +74,7 @@ func (t *toolBar) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	gap := layout.Rigid(layout.Spacer{Width: unit.Dp(10)}.Layout)
 	label := func(s string) layout.FlexChild {
 		return layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			l := material.Caption(th, s)
+			l := caption(th, s)
 			l.Color = color.NRGBA{R: 0xe8, G: 0xea, B: 0xed, A: 0xff}
 			return layout.Inset{Right: unit.Dp(4)}.Layout(gtx, l.Layout)
 		})
@@ -94,7 +93,7 @@ func (t *toolBar) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 				layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 					gtx.Constraints.Max.X = gtx.Dp(80)
 					gtx.Constraints.Min.X = gtx.Constraints.Max.X
-					return material.Slider(th, &t.hardness).Layout(gtx)
+					return flatSlider(gtx, &t.hardness, th.Palette.ContrastBg)
 				}), gap,
 				btn(&t.showMask, "Mask H", e.canvas.ShowMask), btn(&t.clear, "Clear", false), btn(&t.invert, "Invert", false),
 				btn(&t.importMask, "Import", false), btn(&t.exportMask, "Export", false), gap,
@@ -124,9 +123,9 @@ func (e *Editor) layoutStatus(gtx layout.Context) layout.Dimensions {
 		return layout.Inset{Top: unit.Dp(3), Bottom: unit.Dp(3), Left: unit.Dp(8), Right: unit.Dp(8)}.Layout(gtx,
 			func(gtx layout.Context) layout.Dimensions {
 				return layout.Flex{}.Layout(gtx,
-					layout.Rigid(material.Caption(e.th, parts).Layout),
+					layout.Rigid(caption(e.th, parts).Layout),
 					layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
-						l := material.Caption(e.th, e.status)
+						l := caption(e.th, e.status)
 						if e.statusBad {
 							l.Color = badColor
 						}
@@ -142,12 +141,3 @@ func (e *Editor) layoutStatus(gtx layout.Context) layout.Dimensions {
 func paintFill(gtx layout.Context, c color.NRGBA) { paint.Fill(gtx.Ops, c) }
 
 func offset(x, y int) op.TransformOp { return op.Offset(image.Pt(x, y)) }
-
-// flatButton is a material button with square corners: a rectangle is a
-// scissor clip for the GPU, where rounded corners are a path that
-// software GL (Mesa's llvmpipe, no GPU) renders slowly every frame.
-func flatButton(th *material.Theme, c *widget.Clickable, label string) material.ButtonStyle {
-	b := material.Button(th, c, label)
-	b.CornerRadius = 0
-	return b
-}

@@ -44,10 +44,11 @@ type CanvasView struct {
 	doc                      *app.Document
 	fitted                   bool
 	size                     image.Point
+	picture, mask            *pyramid
 	image, original, overlay tiles
 	dimOverlay               tiles // the overlay, fainter, over a preview
 	previewSrc               *image.RGBA
-	previewOp                paint.ImageOp
+	preview                  tiles
 
 	pointerIn, panning, painting bool
 	pos, panLast                 f32.Point
@@ -60,35 +61,68 @@ func (c *CanvasView) SetDocument(d *app.Document) {
 	if d == nil {
 		return
 	}
-	img, orig, m := d.Image, d.Original(), d.Mask
-	c.image.reset(img.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
-		draw.Draw(dst, dst.Rect, img, r.Min, draw.Src)
+	img, m := d.Image, d.Mask
+	b := img.Bounds()
+	c.picture = newRGBAPyramid(b.Dx(), b.Dy(), func(dst *image.RGBA, r image.Rectangle) {
+		draw.Draw(dst, r, img, r.Min.Add(b.Min), draw.Src)
+		flatten(dst.SubImage(r).(*image.RGBA), paperColour)
 	})
-	c.original.reset(orig.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
-		draw.Draw(dst, dst.Rect, orig, r.Min, draw.Src)
-	})
-	c.overlay.reset(m.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
-		tile := &image.RGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: r}
-		canvas.PaintOverlay(tile, m, r, maskColour)
-	})
-	c.overlay.skip = func(r image.Rectangle) bool { return m.RegionEmpty(r) }
+	c.image.reset(c.picture)
+	c.original.reset(nil) // built when first compared
+	c.mask = newAlphaPyramid(m.Pix, m.W, m.H)
+	c.overlay.reset(c.mask)
+	c.overlay.lut, c.overlay.trim = overlayLUT(maskColour), true
 	// Over a preview the overlay is fainter. A tile set of its own, not an
 	// opacity layer, which is drawn offscreen (slow in software GL).
-	c.dimOverlay.reset(m.Bounds(), func(dst *image.RGBA, r image.Rectangle) {
-		tile := &image.RGBA{Pix: dst.Pix, Stride: dst.Stride, Rect: r}
-		canvas.PaintOverlay(tile, m, r, maskColourDim)
-	})
-	c.dimOverlay.skip = c.overlay.skip
+	c.dimOverlay.reset(c.mask)
+	c.dimOverlay.lut, c.dimOverlay.trim = overlayLUT(maskColourDim), true
+}
+
+// showOriginal prepares the tiles of the picture as opened.
+func (c *CanvasView) showOriginal() {
+	if c.original.src != nil {
+		return
+	}
+	orig := c.doc.Original()
+	b := orig.Bounds()
+	c.original.reset(newRGBAPyramid(b.Dx(), b.Dy(), func(dst *image.RGBA, r image.Rectangle) {
+		draw.Draw(dst, r, orig, r.Min.Add(b.Min), draw.Src)
+		flatten(dst.SubImage(r).(*image.RGBA), paperColour)
+	}))
+}
+
+// paperColour shows through transparent pixels of the picture.
+var paperColour = color.RGBA{R: 0xf4, G: 0xf4, B: 0xf4, A: 0xff}
+
+// flatten composites the premultiplied dst onto the opaque colour bg, so
+// picture tiles are opaque and nothing needs drawing under them.
+func flatten(dst *image.RGBA, bg color.RGBA) {
+	for i := 3; i < len(dst.Pix); i += 4 {
+		if a := dst.Pix[i]; a != 0xff {
+			k := uint32(0xff - a)
+			p := dst.Pix[i-3 : i+1 : i+1]
+			p[0] += uint8((uint32(bg.R)*k + 127) / 255)
+			p[1] += uint8((uint32(bg.G)*k + 127) / 255)
+			p[2] += uint8((uint32(bg.B)*k + 127) / 255)
+			p[3] = 0xff
+		}
+	}
 }
 
 // Changed redraws what ch says changed.
 func (c *CanvasView) Changed(ch app.Change) {
-	c.image.invalidate(ch.Image)
-	c.overlay.invalidate(ch.Mask)
-	c.dimOverlay.invalidate(ch.Mask)
+	if c.picture != nil && !ch.Image.Empty() {
+		c.picture.update(ch.Image)
+		c.image.invalidate(ch.Image)
+	}
+	c.invalidateMask(ch.Mask)
 }
 
 func (c *CanvasView) invalidateMask(r image.Rectangle) {
+	if c.mask == nil || r.Empty() {
+		return
+	}
+	c.mask.update(r)
 	c.overlay.invalidate(r)
 	c.dimOverlay.invalidate(r)
 }
@@ -230,7 +264,13 @@ func (c *CanvasView) Layout(gtx layout.Context) layout.Dimensions {
 		gtx.Execute(op.InvalidateCmd{}) // what was laid out before the canvas shows the new zoom
 	}
 	defer clip.Rect{Max: size}.Push(gtx.Ops).Pop()
-	paint.Fill(gtx.Ops, color.NRGBA{R: 0x3a, G: 0x3c, B: 0x40, A: 0xff})
+	var xf screenXf
+	var picture image.Rectangle // on the screen
+	if c.doc != nil {
+		xf = screenXf{Zoom: float32(c.View.Zoom), Off: f32.Pt(float32(c.View.OffX), float32(c.View.OffY))}
+		picture = xf.pictureRect(c.doc.Size())
+	}
+	fillAround(gtx.Ops, image.Rectangle{Max: size}, picture, color.NRGBA{R: 0x3a, G: 0x3c, B: 0x40, A: 0xff})
 	event.Op(gtx.Ops, c)
 	cursor := pointer.CursorCrosshair
 	if c.panning || c.SpaceHeld {
@@ -240,41 +280,58 @@ func (c *CanvasView) Layout(gtx layout.Context) layout.Dimensions {
 	if c.doc == nil {
 		return layout.Dimensions{Size: size}
 	}
-	s := c.doc.Size()
-	visible := c.View.VisibleRect(s.X, s.Y, size.X, size.Y)
-	filter := paint.FilterLinear
-	if c.View.Zoom >= 2 {
-		filter = paint.FilterNearest
-	}
-	// Everything is drawn in screen pixels (see drawImage): no scale
-	// transform around clips, which software GL would render as paths.
-	xf := screenXf{Zoom: float32(c.View.Zoom), Off: f32.Pt(float32(c.View.OffX), float32(c.View.OffY))}
-	paint.FillShape(gtx.Ops, color.NRGBA{R: 0xf4, G: 0xf4, B: 0xf4, A: 0xff}, clip.Rect(xf.rect(image.Rectangle{Max: s})).Op())
+	// Everything is drawn 1:1 at whole pixels (see tiles); the picture
+	// tiles are opaque (see flatten): nothing is drawn under them.
+	area := image.Rectangle{Max: size}
 	switch {
 	case c.Compare && c.Preview == nil:
-		c.original.draw(gtx.Ops, visible, filter, xf)
+		c.showOriginal()
+		c.original.draw(gtx.Ops, area, xf)
 	default:
-		c.image.draw(gtx.Ops, visible, filter, xf)
+		c.image.draw(gtx.Ops, area, xf)
 	}
 	if c.Preview != nil && !c.Compare {
 		if c.Preview != c.previewSrc {
-			c.previewSrc, c.previewOp = c.Preview, paint.NewImageOp(c.Preview)
+			p := c.Preview
+			c.previewSrc = p
+			c.preview.reset(newRGBAPyramid(p.Rect.Dx(), p.Rect.Dy(), func(dst *image.RGBA, r image.Rectangle) {
+				draw.Draw(dst, r, p, r.Min.Add(p.Rect.Min), draw.Src)
+			}))
 		}
-		im := c.previewOp
-		im.Filter = filter
-		drawImage(gtx.Ops, im, c.Preview.Rect, xf)
+		c.preview.origin = c.Preview.Rect.Min // sampled on the picture's pixel grid
+		c.preview.draw(gtx.Ops, area, xf)
 	}
 	if c.ShowMask && !c.Compare {
 		if c.Preview != nil && !c.painting {
-			c.dimOverlay.draw(gtx.Ops, visible, filter, xf) // the preview shows through
+			c.dimOverlay.draw(gtx.Ops, area, xf) // the preview shows through
 		} else {
-			c.overlay.draw(gtx.Ops, visible, filter, xf)
+			c.overlay.draw(gtx.Ops, area, xf)
 		}
 	}
 	if c.pointerIn && !c.panning && !c.SpaceHeld {
 		c.drawCursor(gtx)
 	}
 	return layout.Dimensions{Size: size}
+}
+
+// fillAround paints area outside hole with col: four rectangles, so the
+// pixels under the opaque picture are not filled twice.
+func fillAround(ops *op.Ops, area, hole image.Rectangle, col color.NRGBA) {
+	hole = hole.Intersect(area)
+	if hole.Empty() {
+		paint.FillShape(ops, col, clip.Rect(area).Op())
+		return
+	}
+	for _, r := range []image.Rectangle{
+		{Min: area.Min, Max: image.Pt(area.Max.X, hole.Min.Y)},
+		{Min: image.Pt(area.Min.X, hole.Max.Y), Max: area.Max},
+		{Min: image.Pt(area.Min.X, hole.Min.Y), Max: image.Pt(hole.Min.X, hole.Max.Y)},
+		{Min: image.Pt(hole.Max.X, hole.Min.Y), Max: image.Pt(area.Max.X, hole.Max.Y)},
+	} {
+		if !r.Empty() {
+			paint.FillShape(ops, col, clip.Rect(r).Op())
+		}
+	}
 }
 
 // drawCursor outlines the brush at the pointer, in black and white so it

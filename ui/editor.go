@@ -11,6 +11,7 @@ import (
 	"gioui.org/layout"
 	"gioui.org/op"
 	"gioui.org/op/clip"
+	"gioui.org/op/paint"
 	"gioui.org/text"
 	"gioui.org/unit"
 	"gioui.org/widget/material"
@@ -158,6 +159,9 @@ func (e *Editor) Layout(gtx layout.Context) layout.Dimensions {
 
 	size := gtx.Constraints.Max
 	// The key focus area covers the window, under everything else.
+	// A first fill of the whole window becomes Gio's clear colour, which
+	// costs nothing: it is the side panel's background.
+	paint.Fill(gtx.Ops, panelColour)
 	area := clip.Rect{Max: size}.Push(gtx.Ops)
 	event.Op(gtx.Ops, &e.keys)
 	area.Pop()
@@ -205,13 +209,13 @@ func (e *Editor) layoutEmpty(gtx layout.Context) {
 	layout.Center.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 		return layout.Flex{Axis: layout.Vertical, Alignment: layout.Middle}.Layout(gtx,
 			layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-				l := material.H5(e.th, "Open a picture to edit")
+				l := h5(e.th, "Open a picture to edit")
 				l.Color = color.NRGBA{R: 0xe8, G: 0xea, B: 0xed, A: 0xff}
 				return l.Layout(gtx)
 			}),
 			layout.Rigid(layout.Spacer{Height: unit.Dp(8)}.Layout),
 			layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-				l := material.Body1(e.th, "Ctrl+O, or `bartedit photo.png`. Paint over what should change, then Ctrl+Enter.")
+				l := body1(e.th, "Ctrl+O, or `bartedit photo.png`. Paint over what should change, then Ctrl+Enter.")
 				l.Color = color.NRGBA{R: 0xb0, G: 0xb4, B: 0xba, A: 0xff}
 				return l.Layout(gtx)
 			}),

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"gioui.org/font"
 	"gioui.org/layout"
 	"gioui.org/op/clip"
 	"gioui.org/op/paint"
@@ -173,26 +172,28 @@ var (
 	warnColor = color.NRGBA{R: 0xb0, G: 0x5a, B: 0x00, A: 0xff}
 	badColor  = color.NRGBA{R: 0xc5, G: 0x22, B: 0x1f, A: 0xff}
 	accent    = color.NRGBA{R: 0x1a, G: 0x73, B: 0xe8, A: 0xff}
+	// panelColour is the side panel's background and the window's.
+	panelColour = color.NRGBA{R: 0xf8, G: 0xf9, B: 0xfa, A: 0xff}
 )
 
 func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	th := e.th
 	w := gtx.Dp(300)
 	gtx.Constraints = layout.Exact(image.Pt(w, gtx.Constraints.Max.Y))
-	fill(gtx, gtx.Constraints.Max, color.NRGBA{R: 0xf8, G: 0xf9, B: 0xfa, A: 0xff})
+	// The background is the window's clear colour (see Editor.Layout).
 	card := e.card
 	var items []layout.Widget
 	add := func(ws ...layout.Widget) { items = append(items, ws...) }
 	heading := func(s string) layout.Widget {
 		return func(gtx layout.Context) layout.Dimensions {
-			l := material.Subtitle2(th, s)
-			l.Font.Weight = font.Bold
+			l := newLabel(th, 14, s)
+			l.Bold = true
 			return layout.Inset{Top: unit.Dp(10), Bottom: unit.Dp(4)}.Layout(gtx, l.Layout)
 		}
 	}
 	caption := func(s string, c color.NRGBA) layout.Widget {
 		return func(gtx layout.Context) layout.Dimensions {
-			l := material.Caption(th, s)
+			l := caption(th, s)
 			l.Color = c
 			return l.Layout(gtx)
 		}
@@ -244,7 +245,7 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	return layout.UniformInset(unit.Dp(10)).Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 		return layout.Flex{Axis: layout.Vertical}.Layout(gtx,
 			layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
-				return material.List(th, &p.list).Layout(gtx, len(items), func(gtx layout.Context, i int) layout.Dimensions {
+				return flatList(th, &p.list).Layout(gtx, len(items), func(gtx layout.Context, i int) layout.Dimensions {
 					return layout.Inset{Bottom: unit.Dp(3)}.Layout(gtx, items[i])
 				})
 			}),
@@ -273,7 +274,7 @@ func row(gtx layout.Context, th *material.Theme, labels []string, eds []*widget.
 	for _, l := range labels {
 		l := l
 		cs = append(cs, layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
-			lb := material.Caption(th, l)
+			lb := caption(th, l)
 			lb.Color = grey
 			return lb.Layout(gtx)
 		}))
@@ -306,7 +307,7 @@ func (p *sidePanel) layoutFeedback(th *material.Theme) layout.Widget {
 			msg += "; ignored (too long): " + strings.Join(f.Dropped, " ")
 			c = warnColor
 		}
-		l := material.Caption(th, msg)
+		l := caption(th, msg)
 		l.Color = c
 		return l.Layout(gtx)
 	}
@@ -322,9 +323,9 @@ func (p *sidePanel) layoutClasses(gtx layout.Context, e *Editor) layout.Dimensio
 	}
 	gtx.Constraints.Max.Y = min(gtx.Constraints.Max.Y, gtx.Dp(120))
 	if len(idx) == 0 {
-		return material.Caption(e.th, "no class matches").Layout(gtx)
+		return caption(e.th, "no class matches").Layout(gtx)
 	}
-	return material.List(e.th, &p.classList).Layout(gtx, len(idx), func(gtx layout.Context, i int) layout.Dimensions {
+	return flatList(e.th, &p.classList).Layout(gtx, len(idx), func(gtx layout.Context, i int) layout.Dimensions {
 		c := idx[i]
 		name := "(no class)"
 		if c < len(card.Classes) {
@@ -332,9 +333,9 @@ func (p *sidePanel) layoutClasses(gtx layout.Context, e *Editor) layout.Dimensio
 		}
 		sel := c == p.class || (c == len(card.Classes) && p.class == -1)
 		return p.classClicks[c].Layout(gtx, func(gtx layout.Context) layout.Dimensions {
-			l := material.Body2(e.th, name)
+			l := body2(e.th, name)
 			if sel {
-				l.Color, l.Font.Weight = accent, font.Bold
+				l.Color, l.Bold = accent, true
 				name = "> " + name
 				l.Text = name
 			}
@@ -371,7 +372,7 @@ func (p *sidePanel) layoutButtons(gtx layout.Context, e *Editor) layout.Dimensio
 		children = append(children, layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 			return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 				btn(&p.prevBtn, "<", true),
-				layout.Rigid(material.Body2(th, fmt.Sprintf("variation %d of %d", e.variation+1, n)).Layout),
+				layout.Rigid(body2(th, fmt.Sprintf("variation %d of %d", e.variation+1, n)).Layout),
 				layout.Rigid(layout.Spacer{Width: unit.Dp(6)}.Layout),
 				btn(&p.nextBtn, ">", true),
 			)

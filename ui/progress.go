@@ -13,6 +13,7 @@ import (
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
+	xdraw "golang.org/x/image/draw"
 
 	"bartedit/app"
 )
@@ -23,12 +24,14 @@ import (
 type filmStrip struct {
 	list   widget.List
 	clicks []widget.Clickable
-	thumbs [][]paint.ImageOp // per step, per variation; built once per step
+	thumbs [][]paint.ImageOp // per step, per variation, side x side pixels
+	src    [][]*image.RGBA   // the steps' thumbnails as the model made them
+	side   int
 	live   widget.Clickable
 }
 
 func (f *filmStrip) reset() {
-	f.clicks, f.thumbs = nil, nil
+	f.clicks, f.thumbs, f.src = nil, nil, nil
 	f.list.Position = layout.Position{}
 }
 
@@ -52,16 +55,42 @@ func (f *filmStrip) update(gtx layout.Context, e *Editor) {
 
 // sync builds the thumbnails of new steps.
 func (f *filmStrip) sync(steps []app.Step) {
-	for len(f.thumbs) < len(steps) {
-		st := steps[len(f.thumbs)]
-		ops := make([]paint.ImageOp, len(st.Thumbs))
-		for v, t := range st.Thumbs {
-			ops[v] = paint.NewImageOp(t)
-			ops[v].Filter = paint.FilterNearest
-		}
-		f.thumbs = append(f.thumbs, ops)
+	for len(f.src) < len(steps) {
+		st := steps[len(f.src)]
+		f.src = append(f.src, st.Thumbs)
+		f.thumbs = append(f.thumbs, f.scaled(st.Thumbs))
 		f.clicks = append(f.clicks, widget.Clickable{})
 	}
+}
+
+// setSide rescales every thumbnail to side x side pixels.
+func (f *filmStrip) setSide(side int) {
+	if side == f.side {
+		return
+	}
+	f.side = side
+	for i, src := range f.src {
+		f.thumbs[i] = f.scaled(src)
+	}
+}
+
+// scaled resizes the thumbnails on the CPU, so they draw 1:1 (an image
+// under a scale transform is a clip path for Gio, slow without a GPU):
+// nearest neighbour when enlarging, to show the model's pixels, and
+// Catmull-Rom when reducing.
+func (f *filmStrip) scaled(src []*image.RGBA) []paint.ImageOp {
+	ops := make([]paint.ImageOp, len(src))
+	side := max(f.side, 1)
+	for v, t := range src {
+		dst := image.NewRGBA(image.Rect(0, 0, side, side))
+		k := xdraw.Interpolator(xdraw.CatmullRom)
+		if side >= t.Rect.Dx() {
+			k = xdraw.NearestNeighbor
+		}
+		k.Scale(dst, dst.Rect, t, t.Rect, xdraw.Src, nil)
+		ops[v] = paint.NewImageOp(dst)
+	}
+	return ops
 }
 
 func (f *filmStrip) layout(gtx layout.Context, e *Editor) layout.Dimensions {
@@ -128,7 +157,7 @@ func (f *filmStrip) layoutBar(gtx layout.Context, th *material.Theme, s app.Snap
 		}),
 		layout.Rigid(layout.Spacer{Width: unit.Dp(10)}.Layout),
 		layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			l := material.Caption(th, ProgressText(s.Progress))
+			l := caption(th, ProgressText(s.Progress))
 			l.Color = color.NRGBA{R: 0xe8, G: 0xea, B: 0xed, A: 0xff}
 			return l.Layout(gtx)
 		}),
@@ -138,6 +167,7 @@ func (f *filmStrip) layoutBar(gtx layout.Context, th *material.Theme, s app.Snap
 func (f *filmStrip) layoutThumbs(gtx layout.Context, e *Editor) layout.Dimensions {
 	th := e.th
 	side := gtx.Dp(56)
+	f.setSide(side)
 	v := e.variation
 	f.list.Axis = layout.Horizontal
 	return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
@@ -152,7 +182,7 @@ func (f *filmStrip) layoutThumbs(gtx layout.Context, e *Editor) layout.Dimension
 		}),
 		layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
 			gtx.Constraints.Min.Y = side + gtx.Dp(16)
-			return material.List(th, &f.list).Layout(gtx, len(f.thumbs), func(gtx layout.Context, i int) layout.Dimensions {
+			return flatList(th, &f.list).Layout(gtx, len(f.thumbs), func(gtx layout.Context, i int) layout.Dimensions {
 				return layout.Inset{Right: unit.Dp(6)}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 					return f.clicks[i].Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 						return f.layoutThumb(gtx, e, i, v, side)
@@ -180,11 +210,10 @@ func (f *filmStrip) layoutThumb(gtx layout.Context, e *Editor, i, v, side int) l
 	st := e.snap.Steps[i]
 	func() {
 		defer offset(border, border).Push(gtx.Ops).Pop()
-		g := gtx
-		g.Constraints = layout.Exact(image.Pt(side, side))
-		widget.Image{Src: im, Fit: widget.Fill, Scale: 1}.Layout(g)
+		im.Add(gtx.Ops)
+		paint.PaintOp{}.Add(gtx.Ops)
 	}()
-	l := material.Caption(e.th, fmt.Sprintf("s%d i%d", st.Scale, st.Iteration+1))
+	l := caption(e.th, fmt.Sprintf("s%d i%d", st.Scale, st.Iteration+1))
 	l.Color = color.NRGBA{R: 0xc8, G: 0xcb, B: 0xd0, A: 0xff}
 	l.TextSize = unit.Sp(10)
 	func() {

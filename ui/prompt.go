@@ -12,7 +12,6 @@ import (
 	"gioui.org/op/paint"
 	"gioui.org/unit"
 	"gioui.org/widget"
-	"gioui.org/widget/material"
 )
 
 // prompt is an in-window question with buttons: unsaved changes, the
@@ -73,9 +72,9 @@ func (e *Editor) layoutPrompt(gtx layout.Context) int {
 		return panelCard(gtx, color.NRGBA{R: 0xfa, G: 0xfa, B: 0xfa, A: 0xff}, func(gtx layout.Context) layout.Dimensions {
 			return layout.UniformInset(unit.Dp(16)).Layout(gtx, func(gtx layout.Context) layout.Dimensions {
 				children := []layout.FlexChild{
-					layout.Rigid(material.H6(th, p.Title).Layout),
+					layout.Rigid(h6(th, p.Title).Layout),
 					layout.Rigid(layout.Spacer{Height: unit.Dp(8)}.Layout),
-					layout.Rigid(material.Body1(th, p.Text).Layout),
+					layout.Rigid(body1(th, p.Text).Layout),
 					layout.Rigid(layout.Spacer{Height: unit.Dp(16)}.Layout),
 					layout.Rigid(func(gtx layout.Context) layout.Dimensions {
 						var btns []layout.FlexChild

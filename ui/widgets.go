@@ -1,0 +1,106 @@
+package ui
+
+import (
+	"image"
+	"image/color"
+
+	"gioui.org/io/semantic"
+	"gioui.org/layout"
+	"gioui.org/op"
+	"gioui.org/op/clip"
+	"gioui.org/op/paint"
+	"gioui.org/unit"
+	"gioui.org/widget"
+	"gioui.org/widget/material"
+)
+
+// Flat widgets: axis-aligned rectangles only. A rectangle is a scissor
+// clip for the GPU; rounded corners, circles and material's ink ripples
+// are paths, which software GL (Mesa's llvmpipe, no GPU) rasterises again
+// on every frame.
+
+// button is a flat rectangular button with a text label. A rectangle is
+// a scissor clip for the GPU; rounded corners and the material ink
+// ripples are paths, slow in software GL on every frame.
+type button struct {
+	Clickable  *widget.Clickable
+	Text       string
+	Background color.NRGBA
+	Color      color.NRGBA
+	TextSize   unit.Sp
+	Inset      layout.Inset
+}
+
+func flatButton(th *material.Theme, c *widget.Clickable, label string) button {
+	return button{Clickable: c, Text: label, Background: th.Palette.ContrastBg, Color: th.Palette.ContrastFg,
+		TextSize: 14, Inset: layout.Inset{Top: 10, Bottom: 10, Left: 12, Right: 12}}
+}
+
+func (b button) Layout(gtx layout.Context) layout.Dimensions {
+	min := gtx.Constraints.Min
+	return b.Clickable.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+		semantic.Button.Add(gtx.Ops)
+		return layout.Background{}.Layout(gtx,
+			func(gtx layout.Context) layout.Dimensions {
+				bg := b.Background
+				switch {
+				case !gtx.Enabled():
+					bg = mix(bg, color.NRGBA{R: 0x88, G: 0x88, B: 0x88, A: bg.A}, 0.5)
+				case b.Clickable.Pressed():
+					bg = shade(bg, 0.25)
+				case b.Clickable.Hovered() || gtx.Focused(b.Clickable):
+					bg = shade(bg, 0.12)
+				}
+				fill(gtx, gtx.Constraints.Min, bg)
+				return layout.Dimensions{Size: gtx.Constraints.Min}
+			},
+			func(gtx layout.Context) layout.Dimensions {
+				gtx.Constraints.Min = min
+				return layout.Center.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
+					return b.Inset.Layout(gtx, textLabel{Text: b.Text, Color: b.Color, TextSize: b.TextSize, MaxLines: 1}.Layout)
+				})
+			})
+	})
+}
+
+// shade moves c towards white when dark and towards black when light.
+func shade(c color.NRGBA, f float64) color.NRGBA {
+	if int(c.R)+int(c.G)+int(c.B) < 3*128 {
+		return mix(c, color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: c.A}, f)
+	}
+	return mix(c, color.NRGBA{A: c.A}, f)
+}
+
+func mix(a, b color.NRGBA, f float64) color.NRGBA {
+	m := func(x, y uint8) uint8 { return uint8(float64(x)*(1-f) + float64(y)*f + 0.5) }
+	return color.NRGBA{R: m(a.R, b.R), G: m(a.G, b.G), B: m(a.B, b.B), A: m(a.A, b.A)}
+}
+
+// flatSlider is a horizontal slider over f with a square thumb.
+func flatSlider(gtx layout.Context, f *widget.Float, col color.NRGBA) layout.Dimensions {
+	half := gtx.Dp(6)
+	size := image.Pt(max(gtx.Constraints.Min.X, 5*half), max(gtx.Dp(24), 2*half))
+	size = gtx.Constraints.Constrain(size)
+	st := op.Offset(image.Pt(half, 0)).Push(gtx.Ops)
+	g := gtx
+	g.Constraints.Min = image.Pt(size.X-2*half, size.Y)
+	dims := f.Layout(g, layout.Horizontal, unit.Dp(6))
+	st.Pop()
+	if !gtx.Enabled() {
+		col = mix(col, color.NRGBA{R: 0x88, G: 0x88, B: 0x88, A: col.A}, 0.5)
+	}
+	x := half + int(f.Value*float32(dims.Size.X))
+	y := size.Y / 2
+	t := max(gtx.Dp(1), 1)
+	paint.FillShape(gtx.Ops, col, clip.Rect(image.Rect(half, y-t, x, y+t)).Op())
+	paint.FillShape(gtx.Ops, color.NRGBA{R: col.R, G: col.G, B: col.B, A: col.A / 3}, clip.Rect(image.Rect(x, y-t, size.X-half, y+t)).Op())
+	paint.FillShape(gtx.Ops, col, clip.Rect(image.Rect(x-half, y-half, x+half, y+half)).Op())
+	return layout.Dimensions{Size: size}
+}
+
+// flatList is a material list whose scroll indicator is a rectangle.
+func flatList(th *material.Theme, state *widget.List) material.ListStyle {
+	l := material.List(th, state)
+	l.Indicator.CornerRadius = 0
+	return l
+}
