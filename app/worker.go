@@ -156,7 +156,8 @@ type Worker struct {
 var _ Runner = (*Worker)(nil)
 
 // NewWorker starts a worker for eng; card describes the model (NewCard).
-// It leaves one core to the UI: the CPU backend uses NumCPU-1 threads.
+// It leaves one core to the UI: the CPU backend uses NumCPU-1 threads,
+// and the worker's thread runs at a lower priority than the window.
 func NewWorker(eng Engine, card Card) *Worker {
 	model.SetThreads(max(1, runtime.NumCPU()-1))
 	w := &Worker{eng: eng, card: card, jobs: make(chan *Run, 1), notify: make(chan struct{}, 1)}
@@ -211,7 +212,10 @@ func (w *Worker) poke() {
 }
 
 func (w *Worker) loop() {
+	// The thread stays locked (and is discarded when the loop ends), so
+	// its lowered priority applies to the sampling alone.
 	runtime.LockOSThread()
+	_ = lowerThreadPriority()
 	for r := range w.jobs {
 		w.run(r)
 	}

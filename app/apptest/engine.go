@@ -25,6 +25,9 @@ type Engine struct {
 	Gate chan struct{}
 	// StepDelay is slept in every reverse step, token by token.
 	StepDelay time.Duration
+	// OnEdit, when set, is called at the start of every Edit, on the
+	// goroutine (and OS thread) that runs it.
+	OnEdit func()
 
 	mu    sync.Mutex
 	edits int
@@ -74,6 +77,9 @@ func (e *Engine) Edit(ctx context.Context, req model.EditRequest, on func(model.
 	e.mu.Lock()
 	e.edits++
 	e.mu.Unlock()
+	if e.OnEdit != nil {
+		e.OnEdit()
+	}
 	n, k, T := e.M.NumTokens(), e.M.CodebookSize, e.M.T()
 	batch := max(req.Batch, 1)
 	x := make([]int32, batch*n)
