@@ -8,7 +8,7 @@ CACHE   ?= .cache
 BENCH_BUNDLE := $(CACHE)/bench-mid.bart
 FIXTURES := model/testdata
 
-.PHONY: deps build run demo test test-go test-py fuzz bench fixtures clean screenshots bench-ui data train export eval
+.PHONY: deps build run demo test test-go test-py fuzz bench fixtures clean screenshots bench-ui data data-photos train export eval
 
 deps:
 	scripts/deps.sh
@@ -79,6 +79,12 @@ TRAIN_ENV := OMP_NUM_THREADS=$(THREADS) OPENBLAS_NUM_THREADS=$(THREADS) $(if $(O
 
 data:
 	$(PY) train/data.py --cache $(CACHE)
+
+# The photos model's data (issue 6): apt-get download + dpkg -x the packages of
+# train/photos-manifest.tsv into $(CACHE)/photos/, then $(CACHE)/data/photos.pt
+# and photos-NOTICE.txt; PHOTOS_FLAGS="--licences all" adds the share-alike photos.
+data-photos:
+	$(PY) train/photos_data.py --cache $(CACHE) $(PHOTOS_FLAGS)
 
 train: data
 	$(TRAIN_ENV) $(PY) train/train_vq.py --data $(CACHE)/data/emoji.pt --out $(RUN)/vq --device $(DEVICE) $(VQ_FLAGS)
