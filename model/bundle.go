@@ -98,6 +98,16 @@ func OpenBundleBytes(name string, data []byte) (*Bundle, error) {
 	return openBundle(name, bytes.NewReader(data), int64(len(data)), true)
 }
 
+// ReadBundleInfoAt is ReadBundleInfo for a bundle of size bytes read
+// through r (such as an embedded file); name is used in errors.
+func ReadBundleInfoAt(name string, r io.ReaderAt, size int64) (*Meta, []TensorInfo, error) {
+	b, err := openBundle(name, r, size, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b.Meta, b.Tensors(), nil
+}
+
 // ReadBundleInfo reads only the header of the bundle at path, like
 // image.DecodeConfig: the metadata and the tensor list, validated as by
 // OpenBundle except for the contents of the remap table.

@@ -42,7 +42,8 @@ func BenchmarkFrameDuringRun(b *testing.B) {
 		b.Skipf("no headless GPU window: %v", err)
 	}
 	defer win.Release()
-	eng, card, err := app.LoadEngine("", assets.DefaultModelName, assets.DefaultModel)
+	def := assets.Default()
+	eng, card, err := app.LoadEngine("", def.Source(), def.Data())
 	if err != nil {
 		b.Fatal(err)
 	}

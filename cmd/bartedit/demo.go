@@ -29,7 +29,7 @@ token grid is decoded. The PNG shows them left to right, coarse to fine.
 It uses no prompt (the null class and empty text where the model has them).`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&out, "o", "bartedit-demo.png", "output PNG")
-			fs.StringVar(&modelPath, "model", "", "model bundle (default: the embedded model)")
+			fs.StringVar(&modelPath, "model", "", modelFlagHelp)
 			fs.Uint64Var(&seed, "seed", 1, "random seed")
 			fs.BoolVar(&force, "force", false, "overwrite the output file")
 		},

@@ -15,7 +15,6 @@ import (
 	"github.com/sqweek/dialog"
 
 	"bartedit/app"
-	"bartedit/assets"
 	"bartedit/canvas"
 	"bartedit/ui"
 )
@@ -87,7 +86,15 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display (DISPLAY and WAYLAND_DISPLAY are unset); the command-line tools work without one: see 'bartedit help'")
 	}
-	eng, card, err := app.LoadEngine(fl.gen.model, assets.DefaultModelName, assets.DefaultModel)
+	modelPath, emb, err := resolveModel(fl.gen.model)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	if modelPath == "" {
+		data = emb.Data()
+	}
+	eng, card, err := app.LoadEngine(modelPath, emb.Source(), data)
 	if err != nil {
 		return err
 	}

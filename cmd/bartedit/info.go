@@ -7,19 +7,19 @@ import (
 	"os"
 	"strings"
 
-	"bartedit/assets"
 	"bartedit/model"
 )
 
 func init() {
 	commands = append(commands, &command{
 		Name:      "info",
-		UsageLine: "[MODEL.bart]",
-		Short:     "show a model's card",
-		Long: `Info prints the model card of a .bart bundle (the embedded default model
-without an argument): what it was trained on, its licence, resolution,
-scales and schedule, codebook size, conditioning and parameter count. It
-reads only the header.`,
+		UsageLine: "[MODEL]",
+		Short:     "show model cards",
+		Long: `Info prints the model card of a .bart bundle, or of an embedded model named
+as --model names it, or without an argument of every embedded model (the
+default first): what it was trained on, its licence, resolution, scales and
+schedule, codebook size, conditioning and parameter count. It reads only
+the header.`,
 		Run: runInfo,
 	})
 }
@@ -28,33 +28,45 @@ func runInfo(_ context.Context, std stdio, args []string) error {
 	if len(args) > 1 {
 		return usagef("at most one model")
 	}
-	var (
-		meta    *model.Meta
-		tensors []model.TensorInfo
-		source  string
-		size    int64
-	)
-	if len(args) == 0 {
-		b, err := model.OpenBundleBytes(assets.DefaultModelName, assets.DefaultModel)
-		if err != nil {
-			return err
-		}
-		meta, tensors, source, size = b.Meta, b.Tensors(), assets.DefaultModelName, int64(len(assets.DefaultModel))
-	} else {
-		var err error
-		if meta, tensors, err = model.ReadBundleInfo(args[0]); err != nil {
-			return err
-		}
-		st, err := os.Stat(args[0])
-		if err != nil {
-			return err
-		}
-		source, size = args[0], st.Size()
+	arg := ""
+	if len(args) == 1 {
+		arg = args[0]
 	}
-	printCard(std.Out, meta, tensors, source, size)
-	if len(args) == 0 && strings.HasPrefix(meta.Name, "fixture-") {
-		fmt.Fprintln(std.Out, "note: the embedded model is a random-weight test fixture standing in until the\n"+
-			"      trained emoji model lands; it runs the real architecture but draws noise.")
+	path, emb, err := resolveModel(arg)
+	if err != nil {
+		return err
+	}
+	if path != "" {
+		meta, tensors, err := model.ReadBundleInfo(path)
+		if err != nil {
+			return err
+		}
+		st, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		printCard(std.Out, meta, tensors, path, st.Size())
+		return nil
+	}
+	list := []embeddedModel{emb}
+	if arg == "" { // every embedded model, the default first
+		if list, err = embeddedModels(); err != nil {
+			return err
+		}
+	}
+	for i, e := range list {
+		meta, tensors, size, err := embeddedInfo(e.Bundle)
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			fmt.Fprintln(std.Out)
+		}
+		source := e.Source()
+		if i == 0 && arg == "" {
+			source += ", the default"
+		}
+		printCard(std.Out, meta, tensors, source, size)
 	}
 	return nil
 }

@@ -61,6 +61,45 @@ func TestInfoShowsCard(t *testing.T) {
 	}
 }
 
+// Without an argument info shows every embedded model, the default first;
+// --model and info take an embedded model's name as well as a file.
+func TestEmbeddedModelsByName(t *testing.T) {
+	all, err := embeddedModels()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) == 0 || all[0].File != "default.bart" {
+		t.Fatalf("embedded models %v: want default.bart first", all)
+	}
+	code, out, stderr := runCLI(t, "info")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, e := range all {
+		if !strings.Contains(out, e.Name+"  ("+e.Source()) {
+			t.Errorf("info lacks the card of %s (%s):\n%s", e.Name, e.File, out)
+		}
+	}
+	if !strings.Contains(out, "(embedded), the default") {
+		t.Errorf("info does not say which model is the default:\n%s", out)
+	}
+	code, out, _ = runCLI(t, "info", all[0].Name)
+	if code != 0 || !strings.HasPrefix(out, all[0].Name+"  (") {
+		t.Errorf("info %s: exit %d, output %q", all[0].Name, code, out)
+	}
+	code, _, stderr = runCLI(t, "info", "no-such-model")
+	if code != 1 || !strings.Contains(stderr, "embedded models are "+all[0].Name) {
+		t.Errorf("unknown name: exit %d, %q; want the embedded names listed", code, stderr)
+	}
+	out = filepath.Join(t.TempDir(), "s.png")
+	if code, _, stderr = runCLI(t, "sample", "--model", all[0].Name, "-o", out); code != 0 {
+		t.Fatalf("sample --model %s: exit %d: %s", all[0].Name, code, stderr)
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDemoWritesPNGAndKeepsExisting(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "demo.png")
 	if code, _, stderr := runCLI(t, "demo", "-o", out); code != 0 {

@@ -19,7 +19,7 @@ type genFlags struct {
 }
 
 func (g *genFlags) register(fs *flag.FlagSet, withChain bool) {
-	fs.StringVar(&g.model, "model", "", "model bundle (default: the embedded model)")
+	fs.StringVar(&g.model, "model", "", modelFlagHelp)
 	fs.StringVar(&g.class, "class", "", "class prompt: a name (case-insensitive) or an index")
 	fs.StringVar(&g.text, "text", "", "text prompt")
 	fs.Uint64Var(&g.seed, "seed", 1, "random seed: the same seed and settings give the same pixels")

@@ -103,7 +103,7 @@ func init() {
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&in, "i", "", "token grid JSON (- for stdin)")
 			fs.StringVar(&out, "o", "", "output PNG")
-			fs.StringVar(&modelPath, "model", "", "model bundle (default: the embedded model)")
+			fs.StringVar(&modelPath, "model", "", modelFlagHelp)
 			fs.BoolVar(&force, "force", false, "overwrite the output file")
 		},
 		Run: func(ctx context.Context, std stdio, args []string) error {
@@ -219,7 +219,7 @@ in the official models; the count is reported.`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&in, "i", "", "input image (PNG or JPEG)")
 			fs.StringVar(&out, "o", "-", "output JSON (- for stdout)")
-			fs.StringVar(&modelPath, "model", "", "model bundle (default: the embedded model)")
+			fs.StringVar(&modelPath, "model", "", modelFlagHelp)
 			fs.Uint64Var(&seed, "seed", 1, "random seed for codes outside the remap table")
 			fs.BoolVar(&force, "force", false, "overwrite the output file")
 		},
