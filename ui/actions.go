@@ -18,6 +18,7 @@ func (e *Editor) SetDocument(d *app.Document) {
 	e.doc = d
 	e.canvas.SetDocument(d)
 	e.lastRecovery = time.Now()
+	e.pickModelFor(d)
 }
 
 // OpenPath opens the picture at path; a bad file gives a message and
@@ -149,6 +150,10 @@ func (e *Editor) startRun() {
 		return
 	}
 	if e.Running() {
+		return
+	}
+	if e.models.loading != "" {
+		e.setStatus(fmt.Sprintf("Loading the %s model; run when it is ready", e.models.loading), true)
 		return
 	}
 	s, err := e.panel.settings(e.card)

@@ -14,6 +14,7 @@ import (
 	"gioui.org/op/paint"
 	"gioui.org/text"
 	"gioui.org/unit"
+	"gioui.org/widget"
 	"gioui.org/widget/material"
 
 	"bartedit/app"
@@ -28,6 +29,15 @@ type Env struct {
 	Recovery *app.Recovery // recovery files; nil for none
 	Limits   canvas.Limits // the largest picture opened
 	Settings *app.Settings // the panel's starting values; nil for the model's defaults
+
+	// Models, when set, offers its models in the panel; Model is the
+	// name of the one Runner runs.
+	Models ModelSource
+	Model  string
+	// Prefs holds the remembered model choice (nil: nothing remembered);
+	// SavePrefs, when set, stores it after a change.
+	Prefs     *app.Prefs
+	SavePrefs func(app.Prefs) error
 }
 
 // RecoveryInterval is how often changed work is written for recovery.
@@ -70,6 +80,10 @@ type Editor struct {
 
 	lastRecovery time.Time
 	canvasOrigin image.Point // where the canvas lies in the window
+
+	models     modelSwitch
+	runnerStop chan struct{} // stops forwarding the current runner's notifications
+	notified   chan struct{} // the runner has news
 }
 
 // New returns an editor with no document.
@@ -77,8 +91,15 @@ func New(env Env) *Editor {
 	th := material.NewTheme()
 	th.Shaper = text.NewShaper(text.NoSystemFonts(), text.WithCollection(gofont.Collection()))
 	th.TextSize = 13
-	e := &Editor{env: env, th: th, inbox: make(chan func(), 16), dialogs: newDialogThread(), step: -1}
+	e := &Editor{env: env, th: th, inbox: make(chan func(), 16), dialogs: newDialogThread(), step: -1,
+		notified: make(chan struct{}, 1)}
+	e.attachRunner(env.Runner)
 	e.card = env.Runner.Card()
+	if env.Models != nil {
+		e.models.names = env.Models.Names()
+		e.models.buttons = make([]widget.Clickable, len(e.models.names))
+		e.models.current = env.Model
+	}
 	e.canvas.Brush = canvas.Brush{Diameter: 24, Hardness: 0.8}
 	e.canvas.ShowMask = true
 	e.canvas.FocusTag = &e.keys
@@ -155,6 +176,7 @@ func (e *Editor) Layout(gtx layout.Context) layout.Dimensions {
 	e.maybeRecover(gtx)
 	e.tools.update(gtx, e)
 	e.panel.update(gtx, e)
+	e.models.update(gtx, e)
 	e.strip.update(gtx, e)
 
 	size := gtx.Constraints.Max

@@ -198,6 +198,7 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 			return l.Layout(gtx)
 		}
 	}
+	add(func(gtx layout.Context) layout.Dimensions { return e.models.layout(gtx, e) })
 	add(heading("Model: " + card.Name))
 	if card.Description != "" {
 		add(caption(card.Description, grey))

@@ -32,7 +32,7 @@ func Run(w *gioapp.Window, e *Editor) error {
 	go func() {
 		for {
 			select {
-			case <-e.env.Runner.Notify():
+			case <-e.notified:
 				// At most about 30 progress frames a second: the worker
 				// reports every token, and frames cost CPU it needs.
 				w.Invalidate()

@@ -86,7 +86,22 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	if os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		return errors.New("no display (DISPLAY and WAYLAND_DISPLAY are unset); the command-line tools work without one: see 'bartedit help'")
 	}
-	modelPath, emb, err := resolveModel(fl.gen.model)
+	prefsPath, err := app.DefaultPrefsPath()
+	var prefs app.Prefs
+	if err == nil {
+		if prefs, err = app.LoadPrefs(prefsPath); err != nil {
+			fmt.Fprintf(std.Err, "bartedit: %v (using the defaults)\n", err)
+		}
+	}
+	embedded, err := embeddedModels()
+	if err != nil {
+		return err
+	}
+	choice := fl.gen.model
+	if choice == "" && prefs.Model != "" && hasModel(embedded, prefs.Model) {
+		choice = prefs.Model // the model picked by hand last time
+	}
+	modelPath, emb, err := resolveModel(choice)
 	if err != nil {
 		return err
 	}
@@ -104,7 +119,10 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	}
 	worker := app.NewWorker(eng, card)
 	env := ui.Env{Runner: worker, Files: nativeDialogs{}, Settings: &start, Limits: canvas.Limits{MaxPixels: fl.maxPixels,
-		Hint: "raise it with --max-pixels"}}
+		Hint: "raise it with --max-pixels"}, Models: embeddedSource(embedded), Model: emb.Name, Prefs: &prefs}
+	if prefsPath != "" {
+		env.SavePrefs = func(p app.Prefs) error { return p.Save(prefsPath) }
+	}
 	if dir, err := app.DefaultRecoveryDir(); err == nil {
 		env.Recovery = app.NewRecovery(dir)
 	}
@@ -127,6 +145,39 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	}()
 	gioapp.Main()
 	return nil
+}
+
+// embeddedSource offers the embedded models in the editor's panel.
+type embeddedSource []embeddedModel
+
+func (s embeddedSource) Names() []string {
+	names := make([]string, len(s))
+	for i, e := range s {
+		names[i] = e.Name
+	}
+	return names
+}
+
+func (s embeddedSource) Load(name string) (app.Runner, error) {
+	for _, e := range s {
+		if e.Name == name {
+			eng, card, err := app.LoadEngine("", e.Source(), e.Data())
+			if err != nil {
+				return nil, err
+			}
+			return app.NewWorker(eng, card), nil
+		}
+	}
+	return nil, fmt.Errorf("no embedded model %q", name)
+}
+
+func hasModel(list []embeddedModel, name string) bool {
+	for _, e := range list {
+		if e.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // settings are the panel's starting values: the model's defaults, with
