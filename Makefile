@@ -8,7 +8,7 @@ CACHE   ?= .cache
 BENCH_BUNDLE := $(CACHE)/bench-mid.bart
 FIXTURES := model/testdata
 
-.PHONY: deps build run demo test test-go test-py fuzz bench fixtures clean screenshots bench-ui data data-photos train export eval
+.PHONY: deps build run demo test test-go test-py fuzz bench fixtures clean screenshots bench-ui data data-photos train export eval train-photos export-photos eval-photos
 
 deps:
 	scripts/deps.sh
@@ -101,6 +101,40 @@ export:
 eval:
 	$(TRAIN_ENV) $(PY) train/evaluate.py --run $(RUN) --bundle assets/default.bart
 	$(TRAIN_ENV) $(PY) train/export.py --run $(RUN) --out assets/default.bart
+
+# ---- the photos model (issue 6; train/train_photos.py, train/RESULTS-photos.md) ----
+# Unconditional, 128x128, T=3, on the photos of `make data-photos`; about 8
+# hours on 2 cores (VQGAN, token pool, then scale 3 beside scales 2 and 1),
+# resumable like `make train`. PHOTOS_FLAGS="--licences all" (as for
+# data-photos) trains on photos-all.pt into train/runs/photos-all.
+# PHOTOS_VQ_FLAGS / PHOTOS_CHAIN_FLAGS / PHOTOS_EVAL_FLAGS pass options
+# through, e.g. PHOTOS_CHAIN_FLAGS="--minutes 60" or "--max-steps 2000".
+PHOTOS_SET = $(if $(filter all,$(PHOTOS_FLAGS)),photos-all,photos)
+PHOTOS_DATA ?= $(CACHE)/data/$(PHOTOS_SET).pt
+PHOTOS_RUN ?= train/runs/$(PHOTOS_SET)
+PHOTOS_BUNDLE ?= assets/photos.bart
+PHOTOS_VQ_FLAGS ?=
+PHOTOS_CHAIN_FLAGS ?=
+PHOTOS_EVAL_FLAGS ?=
+PHOTOS_ARGS = --data $(PHOTOS_DATA) --run $(PHOTOS_RUN) --device $(DEVICE)
+
+train-photos: data-photos
+	$(TRAIN_ENV) $(PY) train/train_photos.py vq $(PHOTOS_ARGS) $(PHOTOS_VQ_FLAGS)
+	$(TRAIN_ENV) $(PY) train/train_photos.py chain $(PHOTOS_ARGS) --scales "" $(PHOTOS_CHAIN_FLAGS)
+	$(TRAIN_ENV) $(PY) train/train_photos.py chain $(PHOTOS_ARGS) --scales 3 $(PHOTOS_CHAIN_FLAGS) & pid=$$!; \
+	$(TRAIN_ENV) $(PY) train/train_photos.py chain $(PHOTOS_ARGS) --scales 2,1 $(PHOTOS_CHAIN_FLAGS); st=$$?; \
+	wait $$pid && exit $$st
+
+# $(PHOTOS_BUNDLE) (first stage F32, transformers F16, at most 40 MB) and its
+# NOTICE beside it (assets/photos-NOTICE.txt).
+export-photos:
+	$(TRAIN_ENV) $(PY) train/train_photos.py export --run $(PHOTOS_RUN) --out $(PHOTOS_BUNDLE)
+
+# Inpainting on held-out photos against two baselines: train/RESULTS-photos.md,
+# train/photos-samples.png; then re-exports so the card carries the metrics.
+eval-photos:
+	$(TRAIN_ENV) $(PY) train/evaluate_photos.py --run $(PHOTOS_RUN) --data $(PHOTOS_DATA) --bundle $(PHOTOS_BUNDLE) $(PHOTOS_EVAL_FLAGS)
+	$(TRAIN_ENV) $(PY) train/train_photos.py export --run $(PHOTOS_RUN) --out $(PHOTOS_BUNDLE)
 
 # Screenshots of the real editor window under Xvfb for the README.
 screenshots: build

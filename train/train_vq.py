@@ -146,6 +146,27 @@ def train(cfg, data_path, out, device="cpu", minutes=None, ckpt_minutes=3.0, log
     d = torch.load(data_path)
     train_imgs = d["images"][~d["val"]]
     val_imgs = d["images"][d["val"]]
+
+    def next_batch(gen):
+        idx = torch.randint(0, len(train_imgs), (cfg.batch_size,), generator=gen)
+        return to_float(train_imgs[idx], device)
+
+    return train_loop(cfg, next_batch, lambda: (train_imgs, val_imgs), out, device, minutes,
+                      ckpt_minutes, log)
+
+
+def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckpt_minutes=3.0,
+               log=print):
+    """The training loop behind `train`, for any source of images.
+
+    next_batch(gen) returns a float (batch_size, 3, R, R) batch in [-1, 1] on
+    device, drawing its randomness from the torch.Generator gen (re-seeded
+    from cfg.seed and the step on every start, so a resumed run draws fresh
+    batches); final_sets() returns the uint8 (M, R, R, 3) training and
+    validation images `finalize` measures (the codebook is shrunk to the
+    entries used on the first). Call torch.manual_seed(cfg.seed) first, as
+    `train` does, for a reproducible initialisation.
+    """
     os.makedirs(out, exist_ok=True)
     last_path = os.path.join(out, "last.pt")
     vq = build_vq(cfg).to(device)
@@ -188,8 +209,7 @@ def train(cfg, data_path, out, device="cpu", minutes=None, ckpt_minutes=3.0, log
             break
         for g in opt.param_groups:
             g["lr"] = tu.lr_at(step, cfg.lr, cfg.warmup, cfg.max_steps)
-        idx = torch.randint(0, len(train_imgs), (cfg.batch_size,), generator=gen)
-        x = to_float(train_imgs[idx], device)
+        x = next_batch(gen)
         h = vq.encode_to_prequant(x)
         if step == 0:  # codebook from encoder outputs
             restart_dead(vq, h, torch.zeros(cfg.n_embed, dtype=torch.int64))
@@ -232,6 +252,7 @@ def train(cfg, data_path, out, device="cpu", minutes=None, ckpt_minutes=3.0, log
             last_ckpt = time.time()
     bar.close()
     save()
+    train_imgs, val_imgs = final_sets()
     return finalize(cfg, vq, train_imgs, val_imgs, out, device, step,
                     elapsed + time.time() - t0, log)
 
