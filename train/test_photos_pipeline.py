@@ -30,6 +30,7 @@ import torch
 
 import evaluate_photos
 import photos_data as pdata
+import photos_export as pe
 import train_photos as tp
 from bundle import load_models, read_bart
 
@@ -60,18 +61,18 @@ class CardTest(unittest.TestCase):
     def test_licences(self):
         rows = pdata.read_manifest()
         permissive = pdata.select(rows, "permissive")
-        lic = tp.combined_licence(permissive)
+        lic = pe.combined_licence(permissive)
         self.assertEqual(set(lic.split(" AND ")), {r["licence"] for r in permissive})
         self.assertNotIn("SA", lic)
-        att = tp.attribution(permissive, "photos-NOTICE.txt")
+        att = pe.attribution(permissive, "photos-NOTICE.txt")
         self.assertIn("attribution only", att)
         for r in permissive:
             self.assertIn(r["author"] or "unnamed photographers", att)
         everything = pdata.select(rows, "all")
-        lic = tp.combined_licence(everything)
+        lic = pe.combined_licence(everything)
         self.assertTrue(lic.startswith("CC-BY-SA-4.0 AND "), lic)
         self.assertIn("GPL-2.0-or-later", lic)
-        self.assertIn("share-alike", tp.attribution(everything, "photos-NOTICE.txt"))
+        self.assertIn("share-alike", pe.attribution(everything, "photos-NOTICE.txt"))
 
     def test_unconditional_meta_validates(self):
         from layout import validate_meta
@@ -140,7 +141,7 @@ class PhotosPipelineTest(unittest.TestCase):
 
             # export with the card and the NOTICE, read back, validate, load
             bart = os.path.join(tmp, "photos.bart")
-            tp.export_run(run, bart, log=quiet)
+            pe.export_run(run, bart, log=quiet)
             meta, tensors = read_bart(bart)
             self.assertEqual(meta["name"], "photos")
             self.assertEqual(meta["image_size"], 128)
@@ -176,7 +177,7 @@ class PhotosPipelineTest(unittest.TestCase):
                 ev = json.load(f)["metrics"]
             self.assertIn("inpaint30_psnr_harmonic", ev)
             self.assertTrue(os.path.exists(sheet))
-            meta = tp.export_run(run, bart, log=quiet)  # the card now carries the evaluation
+            meta = pe.export_run(run, bart, log=quiet)  # the card now carries the evaluation
             self.assertIn("inpaint5_psnr_model", meta["metrics"])
 
             # Go loads the bundle, prints its card and fills a hole

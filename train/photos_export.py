@@ -1,0 +1,150 @@
+"""Export a photos-model run (train/train_photos.py) to a `.bart` bundle with its card.
+
+The card names the photographs' packages, states the combined licence of
+the photos used (share-alike first when there are any), and summarises the
+attribution; the full NOTICE, file by file, is written beside the bundle
+(`<bundle>-NOTICE.txt`). The transformers are stored in F16 after checking
+what the rounding costs in validation NLL; a bundle over 40 MB is refused.
+"""
+
+import copy
+import json
+import math
+import os
+import random
+
+import torch
+
+import photos_data as pdata
+import train_chain as tc
+
+DESCRIPTION = (
+    "ImageBART (NeurIPS 2021) trained by bartedit to fill holes in photographs: unconditional, "
+    "128x128 pixels, 16x16 tokens, T={T} scales. Trained on crops of {n} photographs from the "
+    "Debian packages {packages} (train/photos-manifest.tsv), for about {hours:.1f} hours "
+    "(train/RESULTS-photos.md).")
+
+# Licence classes in the order they are named in the combined licence.
+_LICENCE_ORDER = ("CC-BY-SA-4.0", "CC-BY-SA-3.0", "GPL-2.0-or-later", "LGPL-3.0",
+                  "GFDL-1.2-or-later", "CC-BY-4.0", "CC-BY-3.0", "CC0-1.0", "public-domain")
+
+
+def combined_licence(rows):
+    lics = sorted({r["licence"] for r in rows},
+                  key=lambda l: (_LICENCE_ORDER.index(l) if l in _LICENCE_ORDER else 99, l))
+    return " AND ".join(lics)
+
+
+def attribution(rows, notice_name):
+    """A summary naming every photographer, by licence, and where the full NOTICE is."""
+    by_lic = {}
+    for r in rows:
+        by_lic.setdefault(r["licence"], {}).setdefault(r["author"] or "", set()).add(r["package"])
+    parts = []
+    for lic in sorted(by_lic, key=lambda l: (_LICENCE_ORDER.index(l) if l in _LICENCE_ORDER
+                                            else 99, l)):
+        named = sorted(a for a in by_lic[lic] if a)
+        unnamed = sorted(by_lic[lic].get("", ()))
+        who = "; ".join(named)
+        if unnamed:
+            who += ("; " if who else "") + "unnamed photographers (" + ", ".join(unnamed) + ")"
+        parts.append(f"{lic}: {who}")
+    sa = [r for r in rows if r.get("licence_class") == "sharealike"]
+    head = (f"Weights trained by bartedit on {len(rows)} photographs from Debian packages "
+            f"(train/photos-manifest.tsv). Photographers by licence -- " + " | ".join(parts) + ". ")
+    if sa:
+        tail = ("Some photographs are under share-alike or copyleft licences, so the weights are "
+                "shared under the combined licence stated in the licence field. ")
+    else:
+        tail = ("All photographs are public domain, CC0 or CC-BY: the weights need attribution "
+                "only. ")
+    return head + tail + f"Full attribution, file by file: {notice_name}, shipped with the model."
+
+
+def card(meta, run, rows, notice_name):
+    """Fill the model card fields of meta from a run folder (in place)."""
+    vq_ck = torch.load(os.path.join(run, "vq", "final.pt"), map_location="cpu")
+    metrics = {k: float(v) for k, v in vq_ck["metrics"].items()}
+    minutes = metrics.get("vq_minutes", 0.0)
+    T = len(meta["scales"])
+    for t in range(1, T + 1):
+        ck = torch.load(os.path.join(run, "chain", f"scale{t}", "last.pt"), map_location="cpu")
+        metrics[f"scale{t}_steps"] = float(ck["step"])
+        minutes += ck.get("elapsed", 0.0) / 60
+        if ck.get("val_bits_per_token") is not None:
+            metrics[f"scale{t}_val_bits_per_token"] = float(ck["val_bits_per_token"])
+    eval_path = os.path.join(run, "eval-photos.json")
+    if os.path.exists(eval_path):
+        with open(eval_path, encoding="utf-8") as f:
+            metrics.update({k: float(v) for k, v in json.load(f)["metrics"].items()})
+    metrics["train_minutes"] = minutes
+    packages = sorted({r["package"] for r in rows})
+    meta["description"] = DESCRIPTION.format(T=T, n=len(rows), packages=", ".join(packages),
+                                             hours=minutes / 60)
+    meta["license"] = combined_licence(rows)
+    meta["attribution"] = attribution(rows, notice_name)
+    meta["metrics"] = metrics
+    sampling_path = os.path.join(run, "sampling.json")
+    if os.path.exists(sampling_path):
+        with open(sampling_path, encoding="utf-8") as f:
+            meta["sampling"] = json.load(f)
+    return meta
+
+
+@torch.no_grad()
+def check_rounding(meta, scales, val_codes, dtype, n=64, log=print):
+    """Print the change of validation NLL when the transformers are rounded to dtype."""
+    if dtype == torch.float32:
+        return
+    from train_photos import UncondTokens, chain_config
+    va = UncondTokens(val_codes[:n])
+    cfg = chain_config()
+    idx = torch.arange(len(va))
+    for t, model in enumerate(scales, 1):
+        r = copy.deepcopy(model)
+        for p in r.parameters():
+            p.copy_(p.to(dtype).float())
+        vals = []
+        for m in (model, r):
+            m.eval()
+            _, hard = tc.batch_loss(m, t, len(scales), va, idx, meta, cfg,
+                                    torch.Generator().manual_seed(5), random.Random(5), "cpu")
+            vals.append(float(hard) / math.log(2))
+        log(f"export: scale {t}: val {vals[0]:.4f} bits/token F32, {vals[1]:.4f} as {dtype}")
+        if abs(vals[1] - vals[0]) > 0.01:
+            log(f"export: warning: rounding scale {t} costs {vals[1] - vals[0]:.4f} bits/token")
+
+
+def notice_path(out):
+    base = out[:-5] if out.endswith(".bart") else out
+    return base + "-NOTICE.txt"
+
+
+def export_run(run, out, transformer_dtype=torch.float16, name="photos", max_mb=40.0, log=print):
+    """Export <run> to the bundle `out` with its card; writes the NOTICE beside it."""
+    import export as ex
+    from bundle import build_models
+    with open(os.path.join(run, "chain", "meta.json"), encoding="utf-8") as f:
+        meta = json.load(f)
+    meta["name"] = name
+    tok = torch.load(os.path.join(run, "chain", "tokens.pt"), map_location="cpu")
+    rows = tok["rows"]
+    notice = notice_path(out)
+    card(meta, run, rows, os.path.basename(notice))
+    vq, scales = build_models(meta)
+    ex._load_checkpoint(vq, os.path.join(run, "vq", "final.pt"), prefer_ema=False)
+    for t, model in enumerate(scales, 1):
+        ex._load_checkpoint(model, os.path.join(run, "chain", f"scale{t}", "last.pt"),
+                            prefer_ema=True)
+    check_rounding(meta, scales, tok["val_codes"].long(), transformer_dtype, log=log)
+    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    tmp = out + ".tmp"
+    ex.export_bart(tmp, meta, vq, scales, torch.float32, transformer_dtype)
+    size = os.path.getsize(tmp)
+    if size > max_mb * 1e6:
+        os.remove(tmp)
+        raise SystemExit(f"export: {out} would be {size / 1e6:.1f} MB, more than {max_mb:.0f} MB")
+    os.replace(tmp, out)
+    pdata.write_notice(notice, rows, title=f"bartedit {name} model ({os.path.basename(out)})")
+    log(f"export: wrote {out} ({size / 1e6:.1f} MB) and {notice}; licence {meta['license']}")
+    return meta
