@@ -156,10 +156,12 @@ type Worker struct {
 var _ Runner = (*Worker)(nil)
 
 // NewWorker starts a worker for eng; card describes the model (NewCard).
-// It leaves one core to the UI: the CPU backend uses NumCPU-1 threads,
-// and the worker's thread runs at a lower priority than the window.
+// It leaves one core to the UI: the CPU backend and the canvas code (the
+// previews' compositing) use NumCPU-1 threads, and the worker's thread
+// runs at a lower priority than the window.
 func NewWorker(eng Engine, card Card) *Worker {
 	model.SetThreads(max(1, runtime.NumCPU()-1))
+	canvas.SetThreads(max(1, runtime.NumCPU()-1))
 	w := &Worker{eng: eng, card: card, jobs: make(chan *Run, 1), notify: make(chan struct{}, 1)}
 	go w.loop()
 	return w

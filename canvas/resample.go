@@ -4,6 +4,7 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/disintegration/imaging"
 )
@@ -69,10 +70,22 @@ func filterTaps(src, dst int, f imaging.ResampleFilter) [][]tap {
 	return out
 }
 
+// threads caps the goroutines of parallelRows; 0 means GOMAXPROCS.
+var threads atomic.Int32
+
+// SetThreads caps how many goroutines resampling, compositing and pixel
+// conversion use (n <= 0: GOMAXPROCS). The editor's worker sets it as it
+// sets model.SetThreads, so a run leaves the window its core.
+func SetThreads(n int) { threads.Store(int32(max(n, 0))) }
+
 // parallelRows runs fn over [0, n) split into chunks of at least grain
-// items on up to GOMAXPROCS goroutines.
+// items on up to SetThreads (default GOMAXPROCS) goroutines.
 func parallelRows(n, grain int, fn func(lo, hi int)) {
-	workers := min(runtime.GOMAXPROCS(0), n/max(grain, 1))
+	workers := runtime.GOMAXPROCS(0)
+	if t := int(threads.Load()); t > 0 {
+		workers = min(workers, t)
+	}
+	workers = min(workers, n/max(grain, 1))
 	if workers <= 1 {
 		fn(0, n)
 		return
