@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	gioapp "gioui.org/app"
@@ -29,14 +30,17 @@ func Run(w *gioapp.Window, e *Editor) error {
 	e.SetInvalidate(w.Invalidate)
 	stop := make(chan struct{})
 	defer close(stop)
+	var frameCost atomic.Int64 // nanoseconds the latest frame took
 	go func() {
 		for {
 			select {
 			case <-e.notified:
-				// At most about 30 progress frames a second: the worker
-				// reports every token, and frames cost CPU it needs.
+				// Progress frames at most 30 a second, and spaced so that
+				// they take at most a third of a core: the worker reports
+				// every token, and without a GPU a frame costs CPU the
+				// worker needs. Input is drawn at once regardless.
 				w.Invalidate()
-				time.Sleep(30 * time.Millisecond)
+				time.Sleep(max(30*time.Millisecond, 3*time.Duration(frameCost.Load())))
 			case <-stop:
 				return
 			}
@@ -66,6 +70,7 @@ func Run(w *gioapp.Window, e *Editor) error {
 				w.Perform(system.ActionClose)
 			}
 			ev.Frame(gtx.Ops)
+			frameCost.Store(int64(time.Since(start)))
 			if statePath != "" {
 				if st := e.StateLine(); st != lastState {
 					lastState = st
