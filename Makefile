@@ -61,7 +61,8 @@ bench: build $(BENCH_BUNDLE)
 # RUN holds the checkpoints (resumable: rerun `make train` after an
 # interruption); DEVICE=cuda trains on an NVIDIA GPU. VQ_FLAGS and
 # CHAIN_FLAGS pass options through, e.g. CHAIN_FLAGS="--minutes 8" (a time
-# budget per scale) or "--max-steps 2000".
+# budget per scale) or "--max-steps 2000" (the same for every scale instead
+# of train_chain.py's PLANNED_STEPS).
 RUN     ?= train/runs/emoji
 DEVICE  ?= cpu
 # One thread per process: on these 2-core VMs two OpenMP threads per
@@ -89,8 +90,8 @@ data-photos:
 train: data
 	$(TRAIN_ENV) $(PY) train/train_vq.py --data $(CACHE)/data/emoji.pt --out $(RUN)/vq --device $(DEVICE) $(VQ_FLAGS)
 	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales ""
-	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 4,2,0 & pid=$$!; \
-	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 3,1; st=$$?; \
+	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 4 & pid=$$!; \
+	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 3,2,1,0; st=$$?; \
 	wait $$pid && exit $$st
 
 export:

@@ -430,8 +430,9 @@ def write_results(args, meta, tensors, m, tok):
         if sc["arch"] == "gpt":
             lines.append(f"- Scale {sc['scale']}: GPT, {sc['n_layer']} layers, width {sc['n_embd']}.")
         else:
+            rs = ", residual-scaled (spec 2.7)" if sc.get("residual_scaled") else ""
             lines.append(f"- Scale {sc['scale']}: encoder-decoder, {sc['enc_depth']}+"
-                         f"{sc['dec_depth']} layers, width {sc['dim']}.")
+                         f"{sc['dec_depth']} layers, width {sc['dim']}{rs}.")
     lines += ["", "## Training", "",
               "| stage | steps | wall minutes (summed over resumed runs, including time "
               "shared with other jobs) |", "|---|---|---|"]
