@@ -87,23 +87,32 @@ DESCRIPTION = (
     "cores for about {minutes:.0f} minutes (train/RESULTS.md).")
 
 
-def card(meta, run, data_licences):
-    """Fill the model card fields of meta from a run folder (in place)."""
+def run_metrics(run, T, eval_file):
+    """The card's metrics of a run folder: the first stage's, each scale's
+    steps and validation NLL, the evaluation's (<run>/<eval_file> when it
+    exists) and train_minutes, the wall minutes summed over the stages."""
     vq_ck = torch.load(os.path.join(run, "vq", "final.pt"), map_location="cpu")
     metrics = {k: float(v) for k, v in vq_ck["metrics"].items()}
     minutes = metrics.get("vq_minutes", 0.0)
-    T = len(meta["scales"])
     for t in range(1, T + 1):
         ck = torch.load(os.path.join(run, "chain", f"scale{t}", "last.pt"), map_location="cpu")
         metrics[f"scale{t}_steps"] = float(ck["step"])
         minutes += ck.get("elapsed", 0.0) / 60
         if ck.get("val_bits_per_token") is not None:
             metrics[f"scale{t}_val_bits_per_token"] = float(ck["val_bits_per_token"])
-    eval_path = os.path.join(run, "eval.json")
+    eval_path = os.path.join(run, eval_file)
     if os.path.exists(eval_path):
         with open(eval_path, encoding="utf-8") as f:
             metrics.update({k: float(v) for k, v in json.load(f)["metrics"].items()})
     metrics["train_minutes"] = minutes
+    return metrics
+
+
+def card(meta, run, data_licences):
+    """Fill the model card fields of meta from a run folder (in place)."""
+    T = len(meta["scales"])
+    metrics = run_metrics(run, T, "eval.json")
+    minutes = metrics["train_minutes"]
     meta["description"] = DESCRIPTION.format(T=T, minutes=minutes)
     meta["license"] = " AND ".join(sorted({lic for lic, _ in data_licences.values()}))
     meta["attribution"] = ("Weights trained by bartedit on: " +

@@ -63,21 +63,10 @@ def attribution(rows, notice_name):
 
 def card(meta, run, rows, notice_name):
     """Fill the model card fields of meta from a run folder (in place)."""
-    vq_ck = torch.load(os.path.join(run, "vq", "final.pt"), map_location="cpu")
-    metrics = {k: float(v) for k, v in vq_ck["metrics"].items()}
-    minutes = metrics.get("vq_minutes", 0.0)
+    import export as ex
     T = len(meta["scales"])
-    for t in range(1, T + 1):
-        ck = torch.load(os.path.join(run, "chain", f"scale{t}", "last.pt"), map_location="cpu")
-        metrics[f"scale{t}_steps"] = float(ck["step"])
-        minutes += ck.get("elapsed", 0.0) / 60
-        if ck.get("val_bits_per_token") is not None:
-            metrics[f"scale{t}_val_bits_per_token"] = float(ck["val_bits_per_token"])
-    eval_path = os.path.join(run, "eval-photos.json")
-    if os.path.exists(eval_path):
-        with open(eval_path, encoding="utf-8") as f:
-            metrics.update({k: float(v) for k, v in json.load(f)["metrics"].items()})
-    metrics["train_minutes"] = minutes
+    metrics = ex.run_metrics(run, T, "eval-photos.json")
+    minutes = metrics["train_minutes"]
     packages = sorted({r["package"] for r in rows})
     meta["description"] = DESCRIPTION.format(T=T, n=len(rows), packages=", ".join(packages),
                                              hours=minutes / 60)
