@@ -28,8 +28,8 @@ import (
 // strip on the worker goroutine. A frame is layout plus GPU rendering
 // (Gio's headless GL window on Mesa) plus reading the pixels back, which
 // forces the rendering to finish. Only frames drawn while the run is in
-// progress count; runs restart as they finish. It reports the median and
-// the 90th percentile.
+// progress count; runs restart as they finish. It reports their median
+// and 90th percentile, and the median of 30 frames before any run.
 //
 //	go test ./ui -run '^$' -bench FrameDuringRun -benchtime 200x
 func BenchmarkFrameDuringRun(b *testing.B) {
@@ -96,6 +96,11 @@ func BenchmarkFrameDuringRun(b *testing.B) {
 	if shot.RGBAAt(size.X/3, size.Y/2) == (color.RGBA{}) {
 		b.Fatal("the headless window drew nothing")
 	}
+	// The same frames with no run, for comparison.
+	var idle []time.Duration
+	for i := 0; i < 30; i++ {
+		idle = append(idle, frame())
+	}
 	rebuilt := ed.canvas.image.Rebuilt
 	var times []time.Duration
 	runs := 0
@@ -120,7 +125,9 @@ func BenchmarkFrameDuringRun(b *testing.B) {
 		<-r.Done()
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	sort.Slice(idle, func(i, j int) bool { return idle[i] < idle[j] })
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ReportMetric(ms(idle[len(idle)/2]), "ms/idle-frame-median")
 	b.ReportMetric(ms(times[len(times)/2]), "ms/frame-median")
 	b.ReportMetric(ms(times[len(times)*9/10]), "ms/frame-p90")
 	b.ReportMetric(float64(ed.canvas.image.Rebuilt-rebuilt), "tile-rebuilds")
