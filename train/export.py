@@ -149,14 +149,11 @@ def export_run(run, out, transformer_dtype=torch.float16, name="emoji"):
 
 
 @torch.no_grad()
-def _check_rounding(meta, scales, tok, dtype, n=64):
-    """Print the change of validation NLL when the transformers are rounded to dtype."""
-    from train_chain import batch_loss, split_data, ChainConfig
-    if dtype == torch.float32:
-        return
-    _, va = split_data(tok, meta)
-    cfg = ChainConfig()
-    idx = torch.arange(min(n, len(va)))
+def rounding_costs(meta, scales, va, idx, cfg, dtype, log=print, **loss_kw):
+    """Log the validation NLL of rows idx of va for each scale in F32 and
+    with its weights rounded to dtype (train_chain.batch_loss, fixed noise;
+    loss_kw go to it), warning when rounding costs over 0.01 bits/token."""
+    from train_chain import batch_loss
     for t, model in enumerate(scales, 1):
         r = copy.deepcopy(model)
         for p in r.parameters():
@@ -166,11 +163,21 @@ def _check_rounding(meta, scales, tok, dtype, n=64):
             m.eval()
             g = torch.Generator().manual_seed(5)
             _, hard = batch_loss(m, t, len(scales), va, idx, meta, cfg, g, random.Random(5),
-                                 "cpu", p_drop=0.0, first_caption=True)
+                                 "cpu", **loss_kw)
             vals.append(float(hard) / math.log(2))
-        print(f"export: scale {t}: val {vals[0]:.4f} bits/token F32, {vals[1]:.4f} as {dtype}")
+        log(f"export: scale {t}: val {vals[0]:.4f} bits/token F32, {vals[1]:.4f} as {dtype}")
         if abs(vals[1] - vals[0]) > 0.01:
-            print(f"export: warning: rounding scale {t} costs {vals[1] - vals[0]:.4f} bits/token")
+            log(f"export: warning: rounding scale {t} costs {vals[1] - vals[0]:.4f} bits/token")
+
+
+def _check_rounding(meta, scales, tok, dtype, n=64):
+    """Print the change of validation NLL when the transformers are rounded to dtype."""
+    from train_chain import split_data, ChainConfig
+    if dtype == torch.float32:
+        return
+    _, va = split_data(tok, meta)
+    rounding_costs(meta, scales, va, torch.arange(min(n, len(va))), ChainConfig(), dtype,
+                   p_drop=0.0, first_caption=True)
 
 
 def main(argv=None):

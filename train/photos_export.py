@@ -7,16 +7,12 @@ attribution; the full NOTICE, file by file, is written beside the bundle
 what the rounding costs in validation NLL; a bundle over 40 MB is refused.
 """
 
-import copy
 import json
-import math
 import os
-import random
 
 import torch
 
 import photos_data as pdata
-import train_chain as tc
 
 DESCRIPTION = (
     "ImageBART (NeurIPS 2021) trained by bartedit to fill holes in photographs: unconditional, "
@@ -80,28 +76,14 @@ def card(meta, run, rows, notice_name):
     return meta
 
 
-@torch.no_grad()
 def check_rounding(meta, scales, val_codes, dtype, n=64, log=print):
-    """Print the change of validation NLL when the transformers are rounded to dtype."""
+    """Log the change of validation NLL when the transformers are rounded to dtype."""
     if dtype == torch.float32:
         return
+    import export as ex
     from train_photos import UncondTokens, chain_config
     va = UncondTokens(val_codes[:n])
-    cfg = chain_config()
-    idx = torch.arange(len(va))
-    for t, model in enumerate(scales, 1):
-        r = copy.deepcopy(model)
-        for p in r.parameters():
-            p.copy_(p.to(dtype).float())
-        vals = []
-        for m in (model, r):
-            m.eval()
-            _, hard = tc.batch_loss(m, t, len(scales), va, idx, meta, cfg,
-                                    torch.Generator().manual_seed(5), random.Random(5), "cpu")
-            vals.append(float(hard) / math.log(2))
-        log(f"export: scale {t}: val {vals[0]:.4f} bits/token F32, {vals[1]:.4f} as {dtype}")
-        if abs(vals[1] - vals[0]) > 0.01:
-            log(f"export: warning: rounding scale {t} costs {vals[1] - vals[0]:.4f} bits/token")
+    ex.rounding_costs(meta, scales, va, torch.arange(len(va)), chain_config(), dtype, log=log)
 
 
 def notice_path(out):

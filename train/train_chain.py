@@ -119,15 +119,10 @@ def chain_meta(cfg, vq_cfg, K, class_names, vocab, name="emoji"):
                        "enc_max_seq_len": 1 + p + n, "dec_num_tokens": K, "dec_max_seq_len": n,
                        "residual_scaled": {"n_scales": T, "scale_pos": 0, "xt_start": 1 + p}})
     scales.append(gpt_config(cfg, T, K, in_vocab, p + n, 1 + p))
-    fs = {k: vq_cfg[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
-                                  "resolution", "z_channels", "embed_dim", "n_embed")}
-    fs.update(in_channels=3, out_ch=3, double_z=False, remap="random")
     return {
         "format_version": 1, "name": name, "description": "", "license": "", "attribution": "",
         "image_size": vq_cfg["resolution"],
-        "first_stage": {k: fs[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
-                                           "in_channels", "out_ch", "resolution", "z_channels",
-                                           "double_z", "embed_dim", "n_embed", "remap")},
+        "first_stage": first_stage_meta(vq_cfg),
         "codebook_size": K,
         "schedule": {"kind": SCHEDULE_KIND, "betas": betas},
         "scales": scales,
@@ -146,6 +141,16 @@ def chain_meta(cfg, vq_cfg, K, class_names, vocab, name="emoji"):
                      "temperature": [1.0] * T, "chain": [2] * (T - 1) + [1]},
         "metrics": {},
     }
+
+
+def first_stage_meta(vq_cfg, remap="random"):
+    """The bundle's first_stage section for a train_vq config (RGB in and out)."""
+    fs = {k: vq_cfg[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
+                                  "resolution", "z_channels", "embed_dim", "n_embed")}
+    fs.update(in_channels=3, out_ch=3, double_z=False, remap=remap)
+    return {k: fs[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
+                               "in_channels", "out_ch", "resolution", "z_channels",
+                               "double_z", "embed_dim", "n_embed", "remap")}
 
 
 def gpt_config(cfg, scale, K, in_vocab, block, n_unmasked):

@@ -280,16 +280,11 @@ def photos_meta(cfg, vq_cfg, K, name=NAME):
                        "enc_max_seq_len": 1 + n, "dec_num_tokens": K, "dec_max_seq_len": n,
                        "residual_scaled": {"n_scales": T, "scale_pos": 0, "xt_start": 1}})
     scales.append(tc.gpt_config(cfg, T, K, in_vocab, n, 0))
-    fs = {k: vq_cfg[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
-                                  "resolution", "z_channels", "embed_dim", "n_embed")}
-    fs.update(in_channels=3, out_ch=3, double_z=False, remap=tv.REMAP)
     top_k = [min(K, TOP_K[min(i, len(TOP_K) - 2)]) for i in range(T - 1)] + [min(K, TOP_K[-1])]
     return {
         "format_version": 1, "name": name, "description": "", "license": "", "attribution": "",
         "image_size": vq_cfg["resolution"],
-        "first_stage": {k: fs[k] for k in ("ch", "ch_mult", "num_res_blocks", "attn_resolutions",
-                                           "in_channels", "out_ch", "resolution", "z_channels",
-                                           "double_z", "embed_dim", "n_embed", "remap")},
+        "first_stage": tc.first_stage_meta(vq_cfg, tv.REMAP),
         "codebook_size": K,
         "schedule": {"kind": "alphacum", "betas": betas},
         "scales": scales,
