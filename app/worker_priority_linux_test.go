@@ -1,7 +1,6 @@
 package app_test
 
 import (
-	"image"
 	"syscall"
 	"testing"
 
@@ -22,16 +21,7 @@ func TestWorkerSamplesAtLowerPriority(t *testing.T) {
 	}
 	var during int
 	eng.OnEdit = func() { during = nice() }
-	d := app.NewDocument(gradient(80, 60), "", "")
-	paint(d, image.Rect(20, 20, 30, 30))
-	job, err := d.NewJob(w.Card(), w.Card().Defaults)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := w.Start(job)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, _ := startSquare(t, w)
 	if s := wait(t, r); s.Progress.State != app.Finished {
 		t.Fatalf("run ended %v", s.Progress.State)
 	}

@@ -36,6 +36,23 @@ func fakeWorker(t *testing.T) (*apptest.Engine, *app.Worker) {
 	return eng, w
 }
 
+// startSquare starts a run of the model's defaults on an 80x60 gradient
+// with a 10x10 square masked.
+func startSquare(t *testing.T, w *app.Worker) (*app.Run, app.Job) {
+	t.Helper()
+	d := app.NewDocument(gradient(80, 60), "", "")
+	paint(d, image.Rect(20, 20, 30, 30))
+	job, err := d.NewJob(w.Card(), w.Card().Defaults)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := w.Start(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, job
+}
+
 func paint(d *app.Document, r image.Rectangle) {
 	d.BeginStroke(canvas.Brush{Diameter: 6, Hardness: 1}, float64(r.Min.X), float64(r.Min.Y))
 	for y := r.Min.Y; y <= r.Max.Y; y += 3 {
@@ -156,16 +173,7 @@ func toRGBA(c color.Color) color.RGBA { return color.RGBAModel.Convert(c).(color
 func TestWorkerCancel(t *testing.T) {
 	eng, w := fakeWorker(t)
 	eng.Gate = make(chan struct{})
-	d := app.NewDocument(gradient(80, 60), "", "")
-	paint(d, image.Rect(20, 20, 30, 30))
-	job, err := d.NewJob(w.Card(), w.Card().Defaults)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := w.Start(job)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, job := startSquare(t, w)
 	eng.Gate <- struct{}{} // let one step through
 	for len(r.Snapshot().Steps) < 1 {
 		time.Sleep(time.Millisecond)
