@@ -9,8 +9,6 @@ import (
 	"strings"
 
 	"gioui.org/layout"
-	"gioui.org/op/clip"
-	"gioui.org/op/paint"
 	"gioui.org/unit"
 	"gioui.org/widget"
 	"gioui.org/widget/material"
@@ -40,6 +38,7 @@ type sidePanel struct {
 	discardBtn  widget.Clickable
 	prevBtn     widget.Clickable
 	nextBtn     widget.Clickable
+	fields      fields
 	rng         *rand.Rand
 }
 
@@ -53,6 +52,7 @@ func (p *sidePanel) init(card app.Card, d app.Settings) {
 	p.classList.Axis = layout.Vertical
 	p.classFilter.SingleLine = true
 	p.text.SingleLine, p.text.Submit = true, true
+	p.fields = fields{} // the editors below are new
 	p.classClicks = make([]widget.Clickable, len(card.Classes)+1)
 	p.class = -1
 	if d.Class != "" {
@@ -213,34 +213,34 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	}
 	if card.Classes != nil {
 		add(heading("Class"), func(gtx layout.Context) layout.Dimensions {
-			return material.Editor(th, &p.classFilter, "type to filter classes").Layout(gtx)
+			return p.fields.layout(gtx, th, &p.classFilter, "type to filter classes", true)
 		}, func(gtx layout.Context) layout.Dimensions { return p.layoutClasses(gtx, e) })
 	}
 	if card.TakesText {
 		add(heading("Text"), func(gtx layout.Context) layout.Dimensions {
-			return editorBox(gtx, material.Editor(th, &p.text, fmt.Sprintf("up to %d words", card.TextLength)))
+			return p.fields.layout(gtx, th, &p.text, fmt.Sprintf("up to %d words", card.TextLength), false)
 		}, p.layoutFeedback(th))
 	}
 	add(heading("Sampling (coarse to fine)"), func(gtx layout.Context) layout.Dimensions {
-		return row(gtx, th, []string{"", "chain", "top-k", "temp."}, nil)
+		return p.row(gtx, th, []string{"", "chain", "top-k", "temp."}, nil)
 	})
 	for t := card.T; t >= 1; t-- {
 		t := t
 		add(func(gtx layout.Context) layout.Dimensions {
-			return row(gtx, th, []string{fmt.Sprintf("scale %d", t)}, []*widget.Editor{&p.chain[t-1], &p.topK[t-1], &p.temp[t-1]})
+			return p.row(gtx, th, []string{fmt.Sprintf("scale %d", t)}, []*widget.Editor{&p.chain[t-1], &p.topK[t-1], &p.temp[t-1]})
 		})
 	}
 	add(func(gtx layout.Context) layout.Dimensions {
 		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
 			layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
-				return row(gtx, th, []string{"seed"}, []*widget.Editor{&p.seed})
+				return p.row(gtx, th, []string{"seed"}, []*widget.Editor{&p.seed})
 			}),
 			layout.Rigid(flatButton(th, &p.dice, "Dice").Layout),
 		)
 	}, func(gtx layout.Context) layout.Dimensions {
-		return row(gtx, th, []string{"feather px"}, []*widget.Editor{&p.feather})
+		return p.row(gtx, th, []string{"feather px"}, []*widget.Editor{&p.feather})
 	}, func(gtx layout.Context) layout.Dimensions {
-		return row(gtx, th, []string{"variations"}, []*widget.Editor{&p.variations})
+		return p.row(gtx, th, []string{"variations"}, []*widget.Editor{&p.variations})
 	})
 	// The settings scroll; the run buttons stay in view below them.
 	return layout.UniformInset(unit.Dp(10)).Layout(gtx, func(gtx layout.Context) layout.Dimensions {
@@ -256,21 +256,8 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	})
 }
 
-func editorBox(gtx layout.Context, ed material.EditorStyle) layout.Dimensions {
-	// A flat frame of axis-aligned rectangles: rounded or stroked outlines
-	// are paths, which software GL renders slowly every frame.
-	return layout.Background{}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
-		sz := gtx.Constraints.Min
-		paint.FillShape(gtx.Ops, color.NRGBA{R: 0xbd, G: 0xc1, B: 0xc6, A: 0xff}, clip.Rect{Max: sz}.Op())
-		paint.FillShape(gtx.Ops, color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}, clip.Rect{Min: image.Pt(1, 1), Max: sz.Sub(image.Pt(1, 1))}.Op())
-		return layout.Dimensions{Size: sz}
-	}, func(gtx layout.Context) layout.Dimensions {
-		return layout.UniformInset(unit.Dp(4)).Layout(gtx, ed.Layout)
-	})
-}
-
 // row lays out labels then editors in equal columns.
-func row(gtx layout.Context, th *material.Theme, labels []string, eds []*widget.Editor) layout.Dimensions {
+func (p *sidePanel) row(gtx layout.Context, th *material.Theme, labels []string, eds []*widget.Editor) layout.Dimensions {
 	var cs []layout.FlexChild
 	for _, l := range labels {
 		l := l
@@ -284,7 +271,7 @@ func row(gtx layout.Context, th *material.Theme, labels []string, eds []*widget.
 		ed := ed
 		cs = append(cs, layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
 			return layout.Inset{Right: unit.Dp(4)}.Layout(gtx, func(gtx layout.Context) layout.Dimensions {
-				return editorBox(gtx, material.Editor(th, ed, ""))
+				return p.fields.layout(gtx, th, ed, "", true)
 			})
 		}))
 	}

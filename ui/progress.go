@@ -88,7 +88,7 @@ func (f *filmStrip) scaled(src []*image.RGBA) []paint.ImageOp {
 			k = xdraw.NearestNeighbor
 		}
 		k.Scale(dst, dst.Rect, t, t.Rect, xdraw.Src, nil)
-		ops[v] = paint.NewImageOp(dst)
+		ops[v] = pixelOp(dst)
 	}
 	return ops
 }

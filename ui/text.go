@@ -101,6 +101,7 @@ type textKey struct {
 }
 
 type textImage struct {
+	img    *image.RGBA // premultiplied; nil for empty text
 	op     paint.ImageOp
 	size   image.Point
 	ascent int // of the first line, for the baseline
@@ -231,6 +232,6 @@ func render(face font.Face, lines []string, col color.NRGBA) *textImage {
 		p[2] = uint8((uint32(col.B)*k + 255*255/2) / (255 * 255))
 		p[3] = uint8((k + 127) / 255)
 	}
-	im.op = paint.NewImageOp(dst)
+	im.img, im.op = dst, pixelOp(dst)
 	return im
 }

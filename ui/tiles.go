@@ -166,7 +166,7 @@ func (t *tiles) build(k image.Point, full image.Rectangle, s sampling) *tile {
 	r := image.Rectangle{Min: k.Mul(tileSize), Max: k.Add(image.Pt(1, 1)).Mul(tileSize)}.Intersect(full)
 	img := image.NewRGBA(image.Rectangle{Max: r.Size()})
 	t.src.sample(img, r, s, t.origin, t.lut)
-	c := &tile{op: paint.NewImageOp(img), used: r}
+	c := &tile{op: pixelOp(img), used: r}
 	if t.trim {
 		c.used = opaqueBounds(img).Add(r.Min)
 	}
