@@ -38,8 +38,6 @@ type CanvasView struct {
 	SpaceHeld bool        // Space is down: the primary button pans
 	Preview   *image.RGBA // drawn over the picture at Preview.Rect; nil for none
 	FocusTag  event.Tag   // focused on a press, so shortcuts work after clicking the canvas
-	// OnMaskChange is called after a stroke changed the mask.
-	OnMaskChange func()
 
 	doc                      *app.Document
 	fitted                   bool
@@ -186,7 +184,6 @@ func (c *CanvasView) update(gtx layout.Context) {
 				x, y := c.View.ToImage(float64(e.Position.X), float64(e.Position.Y))
 				c.invalidateMask(c.doc.BeginStroke(c.Brush, x, y))
 				c.painting = true
-				c.maskChanged()
 			}
 		case pointer.Drag:
 			c.pos = e.Position
@@ -198,7 +195,6 @@ func (c *CanvasView) update(gtx layout.Context) {
 			if c.painting {
 				x, y := c.View.ToImage(float64(e.Position.X), float64(e.Position.Y))
 				c.invalidateMask(c.doc.StrokeTo(x, y))
-				c.maskChanged()
 			}
 		case pointer.Release, pointer.Cancel:
 			if c.painting {
@@ -208,18 +204,11 @@ func (c *CanvasView) update(gtx layout.Context) {
 				}
 				c.invalidateMask(c.doc.EndStroke())
 				c.painting = false
-				c.maskChanged()
 			}
 			c.panning = false
 		case pointer.Scroll:
 			c.scroll(e)
 		}
-	}
-}
-
-func (c *CanvasView) maskChanged() {
-	if c.OnMaskChange != nil {
-		c.OnMaskChange()
 	}
 }
 

@@ -103,7 +103,6 @@ func New(env Env) *Editor {
 	e.canvas.Brush = canvas.Brush{Diameter: 24, Hardness: 0.8}
 	e.canvas.ShowMask = true
 	e.canvas.FocusTag = &e.keys
-	e.canvas.OnMaskChange = e.maskChanged
 	start := e.card.Defaults
 	if env.Settings != nil {
 		start = *env.Settings
@@ -296,9 +295,6 @@ func (e *Editor) shownPreview() *image.RGBA {
 	}
 	return nil
 }
-
-// maskChanged runs after a stroke.
-func (e *Editor) maskChanged() {}
 
 // maybeRecover writes the recovery file when the document changed and the
 // interval has passed, and schedules a wake-up for the next write.
