@@ -69,6 +69,11 @@ DEVICE  ?= cpu
 # process made training 5-10x slower (spin-waiting), so the chain trains
 # two scales at once, one thread each (scales are independent).
 THREADS ?= 1
+# A VQGAN stage runs alone, so it takes VQ_THREADS (default 2) threads:
+# the photos VQGAN took 1.46 s/step so against 2.45 s with one
+# (train_photos.py vq --bench, this VM). Chain stages run two processes of
+# THREADS (1) each.
+VQ_THREADS ?= 2
 VQ_FLAGS ?=
 CHAIN_FLAGS ?=
 # Debian's OpenBLAS 0.3.21 misdetects recent Xeons and falls back to SSE3
@@ -88,7 +93,7 @@ data-photos:
 	$(PY) train/photos_data.py --cache $(CACHE) $(PHOTOS_FLAGS)
 
 train: data
-	$(TRAIN_ENV) $(PY) train/train_vq.py --data $(CACHE)/data/emoji.pt --out $(RUN)/vq --device $(DEVICE) $(VQ_FLAGS)
+	$(subst =$(THREADS) ,=$(VQ_THREADS) ,$(TRAIN_ENV)) $(PY) train/train_vq.py --data $(CACHE)/data/emoji.pt --out $(RUN)/vq --device $(DEVICE) $(VQ_FLAGS)
 	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales ""
 	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 4 & pid=$$!; \
 	$(TRAIN_ENV) $(PY) train/train_chain.py $(CHAIN_ARGS) --scales 3,2,1,0; st=$$?; \
@@ -119,10 +124,6 @@ PHOTOS_CHAIN_FLAGS ?=
 PHOTOS_EVAL_FLAGS ?=
 PHOTOS_ARGS = --data $(PHOTOS_DATA) --run $(PHOTOS_RUN) --device $(DEVICE)
 
-# The VQGAN stage runs alone, so it takes VQ_THREADS (default 2) threads:
-# 1.46 s/step against 2.45 s with one (train_photos.py vq --bench, this VM).
-# The chain stage runs two processes of THREADS (1) each.
-VQ_THREADS ?= 2
 train-photos: data-photos
 	$(subst =$(THREADS) ,=$(VQ_THREADS) ,$(TRAIN_ENV)) $(PY) train/train_photos.py vq $(PHOTOS_ARGS) $(PHOTOS_VQ_FLAGS)
 	$(TRAIN_ENV) $(PY) train/train_photos.py chain $(PHOTOS_ARGS) --scales "" $(PHOTOS_CHAIN_FLAGS)

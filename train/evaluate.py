@@ -24,6 +24,7 @@ PyTorch, with fixed seeds.
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -69,6 +70,15 @@ class Classifier(nn.Module):
 
     def forward(self, x):
         return self.head(self.features(x))
+
+
+def saturation_kept(x, r, coloured=0.15):
+    """Mean saturation (max - min of R, G, B in [0, 1]) of reconstructions r
+    over that of the originals x, on the pixels whose original saturation is
+    above `coloured`: 1 when colours come back as vivid, below when washed out."""
+    sat = lambda t: (t.max(1)[0] - t.min(1)[0]) / 2  # [-1, 1] images
+    m = sat(x) > coloured
+    return float(sat(r)[m].mean() / sat(x)[m].mean())
 
 
 @torch.no_grad()
@@ -268,9 +278,14 @@ def main(argv=None):
     x_va = to_float(d["images"][va_mask], "cpu")
     log("VQ reconstructions of the training and validation images")
     r_va = reconstruct(vq, d["images"][va_mask])
-    if os.path.exists(clf_path) and torch.load(clf_path).get("steps") == args.clf_steps:
+    # The classifier trains on images and their reconstructions: it is
+    # reused only for the same first stage and steps.
+    with open(os.path.join(args.run, "vq", "final.pt"), "rb") as f:
+        vq_id = hashlib.sha1(f.read()).hexdigest()
+    saved = torch.load(clf_path) if os.path.exists(clf_path) else {}
+    if saved.get("steps") == args.clf_steps and saved.get("vq") == vq_id:
         clf = Classifier(len(cat_names))
-        clf.load_state_dict(torch.load(clf_path)["state_dict"])
+        clf.load_state_dict(saved["state_dict"])
         clf.eval()
     else:
         r_tr = reconstruct(vq, d["images"][tr_mask])
@@ -278,12 +293,13 @@ def main(argv=None):
         clf = train_classifier(torch.cat([x_tr, r_tr]), torch.cat([y_tr, y_tr]), len(cat_names),
                                args.clf_steps, log)
         os.makedirs(os.path.dirname(clf_path), exist_ok=True)
-        torch.save({"state_dict": clf.state_dict(), "steps": args.clf_steps}, clf_path)
+        torch.save({"state_dict": clf.state_dict(), "steps": args.clf_steps, "vq": vq_id}, clf_path)
     y_va = d["cat"][va_mask]
     p_va, f_va = predict(clf, x_va)
     p_rva, f_rva = predict(clf, r_va)
     metrics["clf_val_acc"] = float((p_va == y_va).float().mean())
     metrics["clf_val_recon_acc"] = float((p_rva == y_va).float().mean())
+    metrics["vq_val_saturation_kept"] = saturation_kept(x_va, r_va)
     log(f"classifier: val {metrics['clf_val_acc']:.3f}, on VQ reconstructions "
         f"{metrics['clf_val_recon_acc']:.3f}")
 
@@ -450,7 +466,9 @@ def write_results(args, meta, tensors, m, tok):
               f"- Codebook usage: {int(card.get('vq_codes_used', 0))} of "
               f"{int(card.get('vq_n_embed', 0))} entries used on the training set (the bundle's "
               f"codebook); {100 * card.get('vq_val_codes_outside_used', 0):.2f}% of validation "
-              "tokens fall outside them.", "",
+              "tokens fall outside them.",
+              f"- Colour: reconstructions keep {m['vq_val_saturation_kept']:.2f} of the "
+              "saturation of the validation images' coloured pixels (1 = as vivid).", "",
               "## Chain: validation NLL (hard target, EMA weights)", "",
               "| scale | bits/token |", "|---|---|"]
     for t in range(T, 0, -1):

@@ -13,6 +13,10 @@ with alpha * L_soft (KL to the true posterior, spec 4.4). An EMA of the
 weights is kept and is what the exporter uses. `--scale 0` trains the plain
 autoregressive baseline (a GPT on x_0, paper Table 3) for the evaluation.
 
+Training data: the training emoji and their mirror images, except flags
+and symbols (NO_MIRROR), whose mirror images mean something else; the
+validation split is never mirrored.
+
 Conditioning: the condition tokens are [class, text (text_length words,
 padded)]; during training the null class and the empty text are each used
 with probability p_drop (independently), so one model serves no prompt,
@@ -300,24 +304,37 @@ def val_nll(model, t, T, data, meta, cfg, device, batch=128, seed=123):
 # -------------------------------------------------------------------- driver
 
 
+# Categories whose emoji mean something else mirrored (flags, letters,
+# arrows, keycaps): their training images are not flipped.
+NO_MIRROR = ("Flags", "Symbols")
+
+
 def load_tokens(data_path, vq_path, out, device):
-    """Encode the dataset once with the final first stage (cached in <out>/tokens.pt)."""
+    """Encode the dataset once with the final first stage (cached in <out>/tokens.pt).
+
+    Besides each image's codes ("codes"), the codes of its mirror image
+    ("codes_mirror"); split_data trains on both where "mirror_ok".
+    """
     from train_vq import load_final, to_float
     path = os.path.join(out, "tokens.pt")
     vq_mtime = os.path.getmtime(vq_path)
     if os.path.exists(path):
         ck = torch.load(path)
-        if ck.get("vq_mtime") == vq_mtime:
+        if ck.get("vq_mtime") == vq_mtime and "codes_mirror" in ck:
             return ck
     d = torch.load(data_path)
     vq, vq_cfg, vck = load_final(vq_path, device)
-    codes = []
+    codes, mirrored = [], []
     gen = torch.Generator().manual_seed(0)
     with torch.no_grad():
         for i in range(0, len(d["images"]), 256):
             x = to_float(d["images"][i:i + 256], device)
             codes.append(vq.encode_codes(x, gen).cpu())
-    ck = {"codes": torch.cat(codes), "vq_config": vck["config"], "K": vq.n_codes,
+            mirrored.append(vq.encode_codes(x.flip(-1), gen).cpu())
+    no_mirror = [k for k, n in enumerate(d["category_names"]) if n in NO_MIRROR]
+    ck = {"codes": torch.cat(codes), "codes_mirror": torch.cat(mirrored),
+          "mirror_ok": ~torch.isin(d["cat"], torch.tensor(no_mirror, dtype=d["cat"].dtype)),
+          "vq_config": vck["config"], "K": vq.n_codes,
           "cls": d["cls"], "cat": d["cat"], "val": d["val"], "captions": d["captions"],
           "class_names": d["class_names"], "category_names": d["category_names"],
           "vocab": d["vocab"], "licences": d["licences"], "vq_mtime": vq_mtime}
@@ -327,10 +344,16 @@ def load_tokens(data_path, vq_path, out, device):
 
 
 def split_data(tok, meta):
+    """(training, validation) TokenData: training adds the mirror images of
+    the training emoji where that keeps their meaning (7138 images are few
+    for these models: scale 4 overfitted without it, train/RESULTS.notes.md)."""
     val = tok["val"]
     caps = tok["captions"]
-    tr = TokenData(tok["codes"][~val], tok["cls"][~val],
-                   [c for c, v in zip(caps, val.tolist()) if not v], meta)
+    mir = ~val & tok["mirror_ok"]
+    tr = TokenData(torch.cat([tok["codes"][~val], tok["codes_mirror"][mir]]),
+                   torch.cat([tok["cls"][~val], tok["cls"][mir]]),
+                   [c for c, v in zip(caps, (~val).tolist()) if v]
+                   + [c for c, v in zip(caps, mir.tolist()) if v], meta)
     va = TokenData(tok["codes"][val], tok["cls"][val],
                    [c for c, v in zip(caps, val.tolist()) if v], meta)
     return tr, va

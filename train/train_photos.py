@@ -10,8 +10,9 @@
 what `train/photos_data.py` builds (`make data-photos`; `PHOTOS_FLAGS="--licences
 all"` for the share-alike set, then `--data .cache/data/photos-all.pt --run
 train/runs/photos-all`). Every stage reuses the emoji pipeline's code: the
-VQGAN loop of train_vq.py (`train_loop`: L1 + image-gradient + codebook loss,
-hard hinge PatchGAN after `disc_start`, dead-code restarts, codebook shrunk to
+VQGAN loop of train_vq.py (`train_loop`: L1 + image-gradient + commitment loss
+with the EMA codebook, hard hinge PatchGAN after `disc_start`, dead-code
+restarts, codebook shrunk to
 the entries used, remap "random"), the transition models and per-scale loop of
 train_chain.py (`train_scale`: hard loss, EMA, resumable, validation NLL) and
 the bundle writer of export.py. What differs is listed here.
@@ -20,11 +21,15 @@ The model (PHOTOS_VQ, PHOTOS_CHAIN below; every field can be overridden on
 the command line, e.g. `chain --dim 192`):
 
 - First stage: 128x128 crops (`photos_data.PhotoCrops`, fresh every step),
-  VQGAN ch 32, ch_mult [1, 2, 2, 4] (f = 8: 16x16 = 256 tokens, as the
+  VQGAN ch 64, ch_mult [1, 1, 2, 2] (f = 8: 16x16 = 256 tokens, as the
   official models), one res block per level, attention at 16x16, 1024 codes
   of dimension 64, batch 8, discriminator from step 1700 of 2800. The
   codebook is shrunk to the entries used on 4096 training crops
-  (`--final-crops`).
+  (`--final-crops`). Every level has at least 64 channels because the
+  spec's GroupNorm has 32 groups: at 32 channels it is an instance norm per
+  channel, which washed out the emoji model's colours (train_vq.VQConfig);
+  ch 32 [1, 2, 2, 4] cost 2.85 s/step, this one 5.38 (`vq --bench`, one
+  thread, beside a 2-thread training run).
 - Chain: T = 3, unconditional (P = 0 condition tokens: encoder input [t, x_t],
   GPT input [3, x_2[:-1]], `conditioning` {class: null, text: null}, which
   the bundle format and both readers accept: model/testdata/fixture-uncond.bart).
@@ -64,16 +69,17 @@ other training processes shared the cores; the CPU seconds per step are what
 a process with a core to itself takes per step, the way `make train-photos`
 runs; wall time under that sharing was 1.5-1.9x higher):
 
-    VQ (batch 8)                 3.10 s/step, 3.26 s with the discriminator
-    pool encoding                38.6 ms/crop: 24576 crops in about 16 minutes
+    VQ (batch 8)                 5.38 s/step, 6.42 s with the discriminator
+                                 (ch 64; the ch 32 model had 3.10 / 3.26)
+    pool encoding                57.5 ms/crop: 24576 crops in about 24 minutes
     scale 3 GPT (batch 16)       1.51 s/step
     scale 2, 1 (batch 16)        1.74 s/step each
 
 Planned steps (PLANNED_STEPS; `--max-steps` overrides every stage at once):
-VQ 2800 (2.5 h, one core; the other is idle), the pool 0.3 h, then two
-processes: scale 3, 11000 steps (4.6 h), beside scales 2 and 1, 5000 steps
-each (4.8 h): about 7.7 hours in all on 2 cores, including the codebook and
-validation passes. Every stage checkpoints every 3 minutes (`--ckpt-minutes`)
+VQ 2800 on two threads (the ch 32 model took 1.46 s/step so; this one about
+1.9x that: 2.5 h, estimated), the pool 0.4 h, then two processes: scale 3,
+11000 steps (4.6 h), beside scales 2 and 1, 5000 steps each (4.8 h): about
+8 hours in all on 2 cores, including the codebook and validation passes. Every stage checkpoints every 3 minutes (`--ckpt-minutes`)
 and resumes when rerun; `--minutes` bounds a stage's (each scale's) time in
 one run; `--device cuda` trains on an NVIDIA GPU (far faster; the planned
 steps are then cheap and can be raised).
@@ -113,7 +119,7 @@ NAME = "photos"
 PHOTOS_ALPHACUM = [1.0, 0.8482712358, 0.6526295543, 0.0]
 
 # First stage at 128x128, f=8 (fields of train_vq.VQConfig; the rest keep its defaults).
-PHOTOS_VQ = dict(resolution=128, ch=32, ch_mult=[1, 2, 2, 4], num_res_blocks=1,
+PHOTOS_VQ = dict(resolution=128, ch=64, ch_mult=[1, 1, 2, 2], num_res_blocks=1,
                  attn_resolutions=[16], z_channels=64, embed_dim=64, n_embed=1024,
                  batch_size=8, lr=3e-4, warmup=200, max_steps=2800, grad_weight=0.5,
                  disc_start=1700, disc_weight=0.2, disc_ch=32, restart_until=0.5,

@@ -46,8 +46,12 @@ REMAP = "random"
 @dataclasses.dataclass
 class VQConfig:
     resolution: int = 64
-    ch: int = 32
-    ch_mult: list = dataclasses.field(default_factory=lambda: [1, 2, 2, 4])
+    # Every level has at least 64 channels: the spec's GroupNorm has 32
+    # groups, so at 32 channels it normalises each channel of each image on
+    # its own (an instance norm), which washed the colours out (train/
+    # RESULTS.notes.md: ch 32 [1, 2, 2, 4] turned a red apple brown).
+    ch: int = 64
+    ch_mult: list = dataclasses.field(default_factory=lambda: [1, 1, 2, 2])
     num_res_blocks: int = 1
     attn_resolutions: list = dataclasses.field(default_factory=lambda: [8])
     z_channels: int = 64
@@ -57,13 +61,20 @@ class VQConfig:
     batch_size: int = 16
     lr: float = 3e-4
     warmup: int = 100
-    max_steps: int = 1500
+    max_steps: int = 2000
     grad_weight: float = 0.5  # image-gradient L1
-    disc_start: int = 1200
+    disc_start: int = 1500
     disc_weight: float = 0.2
     disc_ch: int = 32
     restart_until: float = 0.6  # fraction of max_steps with dead-code restarts
     restart_every: int = 50
+    # "loss": the codebook learns through taming's codebook loss with the
+    # optimiser; "ema": it is the running k-means mean of the encoder outputs
+    # assigned to each code (VQ-VAE's EMA update, decay ema_decay) and only the
+    # commitment term beta |z - sg(z_q)|^2 trains the encoder. Inference is the
+    # same nearest-neighbour quantizer either way. Dead codes restart in both.
+    codebook: str = "ema"
+    ema_decay: float = 0.99
     seed: int = 1
 
     def ddconfig(self):
@@ -140,6 +151,57 @@ def restart_dead(vq, h, counts):
     return len(dead)
 
 
+class EMACodebook:
+    """The EMA (k-means) codebook update: per code a running count and sum.
+
+    A code's row is sum / count (count Laplace-smoothed). While restarts are
+    on, a code no encoder output chose in the last `dead_after` steps is
+    restarted at a random encoder output of the batch.
+    """
+
+    def __init__(self, weight, decay, dead_after, eps=1e-5):
+        self.weight, self.decay, self.dead_after, self.eps = weight, decay, dead_after, eps
+        self.count = torch.ones(weight.shape[0], device=weight.device)
+        self.sum = weight.detach().clone()
+        self.last_used = torch.zeros(weight.shape[0], dtype=torch.int64)
+
+    def state(self):
+        return {"count": self.count, "sum": self.sum, "last_used": self.last_used}
+
+    def load(self, st):
+        self.count.copy_(st["count"])
+        self.sum.copy_(st["sum"])
+        self.last_used.copy_(st["last_used"])
+
+    def reset(self, step):
+        """Counts to one and sums to the current rows (after the rows were set)."""
+        self.count.fill_(1.0)
+        self.sum.copy_(self.weight.detach())
+        self.last_used.fill_(step)
+
+    @torch.no_grad()
+    def update(self, h, raw, step, restart):
+        """One step for encoder outputs h (B, C, g, g) assigned to raw (B, g*g)."""
+        z = h.permute(0, 2, 3, 1).reshape(-1, h.shape[1]).detach()
+        idx = raw.reshape(-1)
+        n = torch.bincount(idx, minlength=self.count.shape[0]).to(z.dtype)
+        s = torch.zeros_like(self.sum).index_add_(0, idx, z)
+        self.count.mul_(self.decay).add_(n, alpha=1 - self.decay)
+        self.sum.mul_(self.decay).add_(s, alpha=1 - self.decay)
+        total = self.count.sum()
+        smoothed = (self.count + self.eps) / (total + len(self.count) * self.eps) * total
+        self.weight.copy_(self.sum / smoothed[:, None])
+        self.last_used[n.cpu() > 0] = step
+        if restart:
+            dead = torch.nonzero(step - self.last_used > self.dead_after).reshape(-1)
+            if len(dead):
+                pick = torch.randint(0, len(z), (len(dead),), device=z.device)
+                self.weight[dead] = z[pick]
+                self.sum[dead] = z[pick]
+                self.count[dead] = 1.0
+                self.last_used[dead] = step
+
+
 def train(cfg, data_path, out, device="cpu", minutes=None, ckpt_minutes=3.0, log=print):
     """Train (or resume) and write <out>/final.pt; returns its metrics."""
     torch.manual_seed(cfg.seed)
@@ -171,7 +233,14 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
     last_path = os.path.join(out, "last.pt")
     vq = build_vq(cfg).to(device)
     disc = PatchDiscriminator(cfg.disc_ch).to(device)
-    opt = torch.optim.Adam(vq.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
+    if cfg.codebook not in ("loss", "ema"):
+        raise ValueError(f"codebook must be 'loss' or 'ema', not {cfg.codebook!r}")
+    ema = (EMACodebook(vq.quantize.embedding.weight, cfg.ema_decay, 4 * cfg.restart_every)
+           if cfg.codebook == "ema" else None)
+    if ema is not None:
+        vq.quantize.embedding.weight.requires_grad_(False)
+    opt = torch.optim.Adam([p for p in vq.parameters() if p.requires_grad], lr=cfg.lr,
+                           betas=(0.5, 0.9))
     opt_d = torch.optim.Adam(disc.parameters(), lr=cfg.lr, betas=(0.5, 0.9))
     step, elapsed = 0, 0.0
     if os.path.exists(last_path):
@@ -186,6 +255,8 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
         disc.load_state_dict(ck["disc_state_dict"])
         opt.load_state_dict(ck["opt"])
         opt_d.load_state_dict(ck["opt_d"])
+        if ema is not None:
+            ema.load(ck["ema_codebook"])
         step, elapsed = ck["step"], ck.get("elapsed", 0.0)
         log(f"vq: resumed from {last_path} at step {step}")
 
@@ -194,7 +265,8 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
             "config": dataclasses.asdict(cfg), "state_dict": vq.state_dict(),
             "disc_state_dict": disc.state_dict(), "opt": opt.state_dict(),
             "opt_d": opt_d.state_dict(), "step": step,
-            "elapsed": elapsed + time.time() - t0})
+            "elapsed": elapsed + time.time() - t0,
+            **({"ema_codebook": ema.state()} if ema is not None else {})})
 
     gen = torch.Generator().manual_seed(cfg.seed * 1000 + step)
     counts = torch.zeros(cfg.n_embed, dtype=torch.int64)
@@ -213,11 +285,19 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
         h = vq.encode_to_prequant(x)
         if step == 0:  # codebook from encoder outputs
             restart_dead(vq, h, torch.zeros(cfg.n_embed, dtype=torch.int64))
+            if ema is not None:
+                ema.reset(step)
         raw = vq.quantize.nearest(h)
         counts += torch.bincount(raw.reshape(-1).cpu(), minlength=cfg.n_embed)
         b, c, g, _ = h.shape
-        zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
-        qloss = F.mse_loss(zq.detach(), h) + cfg.beta * F.mse_loss(zq, h.detach())
+        restarting = step < cfg.restart_until * cfg.max_steps
+        if ema is not None:
+            ema.update(h, raw, step, restarting)
+            zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
+            qloss = cfg.beta * F.mse_loss(h, zq.detach())
+        else:
+            zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
+            qloss = F.mse_loss(zq.detach(), h) + cfg.beta * F.mse_loss(zq, h.detach())
         zq = h + (zq - h).detach()
         xr = vq.decoder(vq.post_quant_conv(zq))
         rec = (xr - x).abs().mean() + cfg.grad_weight * grad_l1(xr, x)
@@ -241,7 +321,7 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
             opt_d.step()
         step += 1
         if step % cfg.restart_every == 0:
-            if step < cfg.restart_until * cfg.max_steps:
+            if ema is None and restarting:
                 restart_dead(vq, h, counts)
             used = int((counts > 0).sum())
             counts.zero_()
