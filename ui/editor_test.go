@@ -235,3 +235,37 @@ func TestTextFieldFeedbackAndFocus(t *testing.T) {
 		t.Error("progress text")
 	}
 }
+
+// TestNumberFieldFocus: an unfocused field's editor shapes blanks (the
+// field is drawn as an image); taking the focus shows the text and
+// selects the value, so what is typed replaces it; losing it blanks again.
+func TestNumberFieldFocus(t *testing.T) {
+	h := newHarness(t)
+	h.open(200, 100)
+	p := &h.ed.panel
+	if p.seed.Mask != ' ' {
+		t.Fatalf("unfocused seed field shapes %q, want blanks", p.seed.Mask)
+	}
+	h.focus(&p.seed)
+	if p.seed.Mask != 0 {
+		t.Fatalf("focused seed field still masked with %q", p.seed.Mask)
+	}
+	a, b := p.seed.Selection()
+	if min(a, b) != 0 || max(a, b) != p.seed.Len() || p.seed.Len() == 0 {
+		t.Fatalf("focus selected %d..%d of %q, want all of it", a, b, p.seed.Text())
+	}
+	h.r.Queue(key.EditEvent{Range: key.Range{Start: min(a, b), End: max(a, b)}, Text: "42"})
+	h.frame()
+	h.frame()
+	if got := p.seed.Text(); got != "42" {
+		t.Fatalf("typing over the selected seed gave %q", got)
+	}
+	h.key(key.NameEscape, 0)
+	h.frame()
+	if p.seed.Mask != ' ' {
+		t.Errorf("after Esc the seed field shapes %q, want blanks", p.seed.Mask)
+	}
+	if s, err := h.ed.Settings(); err != nil || s.Seed != 42 {
+		t.Errorf("settings seed %v, %v; want 42", s.Seed, err)
+	}
+}
