@@ -22,7 +22,7 @@ import (
 // nothing. Gio's glyphs are paths whose coverage Mesa's llvmpipe renders
 // again every frame: the panel's 17 fields cost 2.5 ms of a frame's
 // single-core rendering as glyphs (a headless 1280x820 frame, this 2-core
-// VM), and the frames and text 34 draws more.
+// VM), and their frames two more draws each.
 
 // Field colours.
 var (
