@@ -4,7 +4,8 @@
         [--device cuda] [--max-steps N] [--minutes M] [--ch 64 ...]
 
 Loss: L1 reconstruction + a light image-gradient L1 (edges of flat emoji art)
-+ the taming codebook/commitment loss (vqgan.VQModel.forward), and after
++ the commitment loss (the codebook itself follows the EMA update by default,
+`VQConfig.codebook`; "loss" is taming's codebook/commitment loss), and after
 `disc_start` steps a PatchGAN discriminator with the hinge loss, weighted by
 taming's adaptive weight (ratio of the reconstruction and GAN gradient norms
 at the decoder's last layer). Dead codes are restarted from encoder outputs
@@ -292,11 +293,11 @@ def train_loop(cfg, next_batch, final_sets, out, device="cpu", minutes=None, ckp
         b, c, g, _ = h.shape
         restarting = step < cfg.restart_until * cfg.max_steps
         if ema is not None:
-            ema.update(h, raw, step, restarting)
-            zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
+            ema.update(h, raw, step, restarting)  # the rows first, then the lookup
+        zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
+        if ema is not None:
             qloss = cfg.beta * F.mse_loss(h, zq.detach())
         else:
-            zq = vq.quantize.embedding.weight[raw].reshape(b, g, g, c).permute(0, 3, 1, 2)
             qloss = F.mse_loss(zq.detach(), h) + cfg.beta * F.mse_loss(zq, h.detach())
         zq = h + (zq - h).detach()
         xr = vq.decoder(vq.post_quant_conv(zq))
