@@ -24,12 +24,13 @@ import (
 // BenchmarkFrameDuringRun measures the editor's frame time while the
 // embedded default model samples: a 4000x3000 picture fitted in a
 // 1280x820 window, the pointer moving over the canvas every frame (the
-// brush cursor redraws), and a run streaming into the canvas and the film
-// strip on the worker goroutine. A frame is layout plus GPU rendering
-// (Gio's headless GL window on Mesa) plus reading the pixels back, which
-// forces the rendering to finish. Only frames drawn while the run is in
-// progress count; runs restart as they finish. It reports their median
-// and 90th percentile, and the median of 30 frames before any run.
+// brush cursor, 48 pixels across, redraws), and a run streaming into the
+// canvas and the film strip on the worker goroutine. A frame is layout
+// plus GPU rendering (Gio's headless GL window on Mesa) plus reading the
+// pixels back, which forces the rendering to finish. Only frames drawn
+// while the run is in progress count; runs restart as they finish. It
+// reports their median and 90th percentile, and the median of 30 frames
+// before any run.
 //
 //	go test ./ui -run '^$' -bench FrameDuringRun -benchtime 200x
 func BenchmarkFrameDuringRun(b *testing.B) {
@@ -63,6 +64,7 @@ func BenchmarkFrameDuringRun(b *testing.B) {
 	doc.BeginStroke(canvas.Brush{Diameter: 150, Hardness: 0.8}, 1800, 1300)
 	doc.StrokeTo(2300, 1600)
 	doc.EndStroke()
+	ed.canvas.Brush.Diameter = 200 // a ring of radius 24 on the screen
 	for i := range ed.panel.chain {
 		ed.panel.chain[i].SetText("8") // a longer run: 24 reverse steps
 	}

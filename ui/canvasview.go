@@ -50,6 +50,7 @@ type CanvasView struct {
 
 	pointerIn, panning, painting bool
 	pos, panLast                 f32.Point
+	ring                         brushRing
 }
 
 // SetDocument shows d (nil for none), fitted to the window at the next
@@ -323,14 +324,8 @@ func fillAround(ops *op.Ops, area, hole image.Rectangle, col color.NRGBA) {
 	}
 }
 
-// drawCursor outlines the brush at the pointer, in black and white so it
-// shows on any picture.
+// drawCursor outlines the brush at the pointer (see brushRing).
 func (c *CanvasView) drawCursor(gtx layout.Context) {
-	r := float32(c.Brush.Diameter * c.View.Zoom / 2)
-	r = max(r, 2)
-	for i, col := range []color.NRGBA{{A: 0xc0}, {R: 0xff, G: 0xff, B: 0xff, A: 0xe0}} {
-		rr := r + float32(i)
-		box := image.Rect(int(c.pos.X-rr), int(c.pos.Y-rr), int(math.Ceil(float64(c.pos.X+rr))), int(math.Ceil(float64(c.pos.Y+rr))))
-		paint.FillShape(gtx.Ops, col, clip.Stroke{Path: clip.Ellipse(box).Path(gtx.Ops), Width: 1}.Op())
-	}
+	centre := image.Pt(int(math.Round(float64(c.pos.X))), int(math.Round(float64(c.pos.Y))))
+	c.ring.draw(gtx.Ops, centre, c.Brush.Diameter*c.View.Zoom/2, image.Rectangle{Max: c.size})
 }

@@ -76,6 +76,7 @@ func (t *tiles) invalidate(r image.Rectangle) {
 	}
 }
 
+// floorDiv is a/b rounded down (b > 0).
 func floorDiv(a, b int) int {
 	if a < 0 {
 		return -((-a + b - 1) / b)
