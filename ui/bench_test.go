@@ -37,6 +37,7 @@ func BenchmarkFrameDuringRun(b *testing.B) {
 	if os.Getenv("EGL_PLATFORM") == "" {
 		os.Setenv("EGL_PLATFORM", "surfaceless") // no display needed
 	}
+	TuneSoftwareGL() // as the editor does
 	size := image.Pt(1280, 820)
 	win, err := headless.NewWindow(size.X, size.Y)
 	if err != nil {

@@ -130,6 +130,7 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	if path != "" {
 		ed.OpenPath(path)
 	}
+	ui.TuneSoftwareGL()
 	go func() {
 		w := new(gioapp.Window)
 		w.Option(gioapp.Title(ed.Title()), gioapp.Size(unit.Dp(1280), unit.Dp(820)), gioapp.MinSize(unit.Dp(800), unit.Dp(500)))
