@@ -2,11 +2,10 @@ package canvas
 
 import (
 	"math"
-	"runtime"
-	"sync"
-	"sync/atomic"
 
 	"github.com/disintegration/imaging"
+
+	"bartedit/internal/par"
 )
 
 // The resampler works on float32 planes so that 16-bit sources keep their
@@ -70,38 +69,17 @@ func filterTaps(src, dst int, f imaging.ResampleFilter) [][]tap {
 	return out
 }
 
-// threads caps the goroutines of parallelRows; 0 means GOMAXPROCS.
-var threads atomic.Int32
+// threads caps the goroutines of parallelRows.
+var threads par.Limit
 
 // SetThreads caps how many goroutines resampling, compositing and pixel
 // conversion use (n <= 0: GOMAXPROCS). The editor's worker sets it as it
 // sets model.SetThreads, so a run leaves the window its core.
-func SetThreads(n int) { threads.Store(int32(max(n, 0))) }
+func SetThreads(n int) { threads.Set(n) }
 
 // parallelRows runs fn over [0, n) split into chunks of at least grain
 // items on up to SetThreads (default GOMAXPROCS) goroutines.
-func parallelRows(n, grain int, fn func(lo, hi int)) {
-	workers := runtime.GOMAXPROCS(0)
-	if t := int(threads.Load()); t > 0 {
-		workers = min(workers, t)
-	}
-	workers = min(workers, n/max(grain, 1))
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
-}
+func parallelRows(n, grain int, fn func(lo, hi int)) { threads.For(n, grain, fn) }
 
 // resample3 resizes a 3-channel image of sw x sh to dw x dh. row(y, buf)
 // must fill buf (3*sw floats, channel-planar: R[0..sw), G, B) with source

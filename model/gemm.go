@@ -1,10 +1,6 @@
 package model
 
-import (
-	"runtime"
-	"sync"
-	"sync/atomic"
-)
+import "bartedit/internal/par"
 
 // sgemm computes C = alpha*op(A)*op(B) + beta*C on row-major matrices, where
 // op(A) is m x k, op(B) is k x n and C is m x n, with leading dimensions lda,
@@ -15,47 +11,16 @@ var sgemm = gemmGo
 // GemmName says which GEMM the CPU backend uses.
 var GemmName = "pure-go"
 
-// threads is the number of goroutines an op may use (SetThreads).
-var threads atomic.Int32
+// threads caps the goroutines an op may use (SetThreads).
+var threads par.Limit
 
 // SetThreads sets how many cores the CPU backend uses; n < 1 means all
 // (GOMAXPROCS). The editor leaves one core to the window.
-func SetThreads(n int) { threads.Store(int32(n)) }
+func SetThreads(n int) { threads.Set(n) }
 
-func workerCount() int {
-	if n := int(threads.Load()); n > 0 {
-		return min(n, runtime.GOMAXPROCS(0))
-	}
-	return runtime.GOMAXPROCS(0)
-}
-
-// parallelFor splits [0, n) into one contiguous chunk per worker and waits.
-// Work below minChunk items per worker runs inline: a goroutine costs about a
-// microsecond, which matters for the per-token ops of autoregressive decoding.
-func parallelFor(n, minChunk int, fn func(lo, hi int)) {
-	workers := workerCount()
-	if minChunk < 1 {
-		minChunk = 1
-	}
-	if w := n / minChunk; w < workers {
-		workers = w
-	}
-	if workers <= 1 {
-		fn(0, n)
-		return
-	}
-	var wg sync.WaitGroup
-	chunk := (n + workers - 1) / workers
-	for lo := 0; lo < n; lo += chunk {
-		hi := min(lo+chunk, n)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fn(lo, hi)
-		}()
-	}
-	wg.Wait()
-}
+// parallelFor splits [0, n) into one contiguous chunk per worker, each of
+// at least minChunk items, and waits (par.Limit.For).
+func parallelFor(n, minChunk int, fn func(lo, hi int)) { threads.For(n, minChunk, fn) }
 
 // gemmFunc is the signature of sgemm.
 type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int,
