@@ -34,7 +34,7 @@ type ringCellImg struct {
 
 const (
 	ringCell     = 32   // cell side in pixels
-	wholeRingMax = 256  // largest radius drawn from one image (2 MB)
+	wholeRingMax = 256  // largest radius drawn from one image (576x576, 1.3 MB)
 	maxRingCells = 1024 // cached cells before the cache starts over
 )
 
@@ -90,8 +90,9 @@ func (b *brushRing) draw(ops *op.Ops, centre image.Point, r float64, area image.
 	}
 }
 
-// ringCrosses reports whether the rings of radius r (the black one at r,
-// the white one at r+1, each a pixel wide) may touch cell k.
+// ringCrosses reports whether the rings of radius r (any coverage lies
+// between r-1.5 and r+2.5 pixels of the centre, see rasteriseRing) may
+// touch cell k.
 func ringCrosses(k image.Point, r float64) bool {
 	x0, y0 := float64(k.X*ringCell), float64(k.Y*ringCell)
 	x1, y1 := x0+ringCell, y0+ringCell
