@@ -172,7 +172,8 @@ def rounding_costs(meta, scales, va, idx, cfg, dtype, log=print, **loss_kw):
 
 def _check_rounding(meta, scales, tok, dtype, n=64):
     """Print the change of validation NLL when the transformers are rounded to dtype."""
-    from train_chain import split_data, ChainConfig
+    from chain_data import split_data
+    from train_chain import ChainConfig
     if dtype == torch.float32:
         return
     _, va = split_data(tok, meta)

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 import photos_data as pdata
+import photos_fetch
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CACHE = os.path.join(REPO, ".cache")
@@ -73,8 +74,8 @@ class PipelineTest(unittest.TestCase):
         cls.threads = torch.get_num_threads()
         torch.set_num_threads(1)
         try:
-            pdata.fetch(CACHE, [PKG])
-        except pdata.AptUnavailable as e:
+            photos_fetch.fetch(CACHE, [PKG])
+        except photos_fetch.AptUnavailable as e:
             raise unittest.SkipTest(f"apt cannot download {PKG}: {e}")
         cls.tmp = tempfile.TemporaryDirectory()
         cls.rows = [r for r in pdata.read_manifest() if r["package"] == PKG]

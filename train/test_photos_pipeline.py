@@ -29,7 +29,9 @@ import numpy as np
 import torch
 
 import evaluate_photos
+import inpaint_metrics
 import photos_data as pdata
+import photos_fetch
 import photos_export as pe
 import train_photos as tp
 from bundle import load_models, read_bart
@@ -89,8 +91,8 @@ class PhotosPipelineTest(unittest.TestCase):
         cls.threads = torch.get_num_threads()
         torch.set_num_threads(1)  # tiny tensors: one thread is fastest
         try:
-            pdata.fetch(CACHE, [PKG])
-        except pdata.AptUnavailable as e:
+            photos_fetch.fetch(CACHE, [PKG])
+        except photos_fetch.AptUnavailable as e:
             raise unittest.SkipTest(f"apt cannot download {PKG}: {e}")
 
     @classmethod
@@ -196,7 +198,7 @@ class PhotosPipelineTest(unittest.TestCase):
             self.assertIn("unconditional", r.stdout)
             from PIL import Image
             win = tp.crops_u8(pdata.PhotoCrops(d, "val"), 1, 3)[0].numpy()
-            hole = evaluate_photos.blob_mask(128, 0.15, np.random.default_rng(5))
+            hole = inpaint_metrics.blob_mask(128, 0.15, np.random.default_rng(5))
             Image.fromarray(win).save(os.path.join(tmp, "in.png"))
             Image.fromarray((hole * 255).astype(np.uint8)).save(os.path.join(tmp, "mask.png"))
             out = os.path.join(tmp, "out.png")

@@ -17,6 +17,7 @@ import unittest
 
 import torch
 
+import chain_data
 import data
 import evaluate
 import export
@@ -74,13 +75,13 @@ class PipelineTest(unittest.TestCase):
                                            dec_depth=1, n_layer=1, n_embd=32, n_head=2,
                                            batch_size=4, max_steps=2, warmup=1, text_length=4)
             out = os.path.join(run, "chain")
-            tok = train_chain.load_tokens(data_path, os.path.join(run, "vq", "final.pt"), out,
-                                          "cpu")
+            tok = chain_data.load_tokens(data_path, os.path.join(run, "vq", "final.pt"), out,
+                                         "cpu")
             meta = train_chain.chain_meta(ccfg, tok["vq_config"], tok["K"], tok["class_names"],
                                           tok["vocab"])
             with open(os.path.join(out, "meta.json"), "w") as f:
                 json.dump(meta, f)
-            tr, va = train_chain.split_data(tok, meta)
+            tr, va = chain_data.split_data(tok, meta)
             for t in (4, 3, 2, 1, 0):
                 ck = train_chain.train_scale(t, meta, ccfg, tr, va, out, log=quiet,
                                              vq_id=tok["vq_mtime"])

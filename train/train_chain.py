@@ -13,9 +13,12 @@ with alpha * L_soft (KL to the true posterior, spec 4.4). An EMA of the
 weights is kept and is what the exporter uses. `--scale 0` trains the plain
 autoregressive baseline (a GPT on x_0, paper Table 3) for the evaluation.
 
-Training data: the training emoji and their mirror images, except flags
-and symbols (NO_MIRROR), whose mirror images mean something else; the
-validation split is never mirrored.
+Training data (chain_data.py): the training emoji and their mirror images,
+except flags and symbols, whose mirror images mean something else; the
+validation split is never mirrored. The GPT prior (and the baseline) draw
+rows so that every base emoji is equally likely (prior_sampling = "base":
+skin-tone variants, half the rows, count as one emoji); the
+encoder-decoder scales, which clean up locally, draw rows uniformly.
 
 Conditioning: the condition tokens are [class, text (text_length words,
 padded)]; during training the null class and the empty text are each used
@@ -51,8 +54,7 @@ import torch
 import torch.nn.functional as F
 
 import trainutil as tu
-from bundle import build_models
-from sampling import tokenize
+from chain_data import load_tokens, split_data
 
 SCHEDULE_KIND = "alphacum"
 ALPHACUM = [1.0, 0.9, 0.8, 0.65, 0.0]
@@ -85,9 +87,12 @@ class ChainConfig:
     enc_depth: int = 3
     dec_depth: int = 1
     # GPT scale (and the baseline)
-    n_layer: int = 4
-    n_embd: int = 128
-    n_head: int = 4
+    n_layer: int = 6
+    n_embd: int = 192
+    n_head: int = 6
+    # how the GPT scales draw training rows: "uniform", or "base" (every base
+    # emoji equally likely, chain_data.TokenData.weights)
+    prior_sampling: str = "base"
     # optimisation (per scale)
     batch_size: int = 32
     lr: float = 1e-3
@@ -177,40 +182,7 @@ def build_scale_model(meta, t):
     return GPT(**cfg)
 
 
-# ---------------------------------------------------------------------- data
-
-
-class TokenData:
-    """VQ codes, classes and tokenised captions of one split."""
-
-    def __init__(self, codes, cls, captions, meta):
-        self.codes = codes  # (M, N) int64
-        self.cls = cls  # (M,)
-        txt = meta["conditioning"]["text"]
-        self.caption_ids = [
-            [tokenize(c, txt["vocab"], txt["length"], txt["pad"], txt["unk"]) for c in caps]
-            for caps in captions]
-        self.class_offset = meta["tokens"]["class_offset"]
-        self.text_offset = meta["tokens"]["text_offset"]
-        self.null_class = len(meta["conditioning"]["class"]["names"])
-        self.length = txt["length"]
-
-    def __len__(self):
-        return len(self.codes)
-
-    def cond(self, idx, rng, p_drop, first_caption=False):
-        """Condition tokens (B, P) for rows idx; class/text dropped with p_drop each."""
-        out = []
-        for i in idx.tolist():
-            c = self.cls[i].item()
-            if rng.random() < p_drop:
-                c = self.null_class
-            caps = self.caption_ids[i]
-            words = caps[0] if first_caption else caps[rng.randrange(len(caps))]
-            if rng.random() < p_drop:
-                words = [0] * self.length
-            out.append([self.class_offset + c] + [self.text_offset + w for w in words])
-        return torch.tensor(out, dtype=torch.int64)
+# ------------------------------------------------------------------ the loss
 
 
 def forward_chain(x0, betas, t, K, gen):
@@ -303,60 +275,30 @@ def val_nll(model, t, T, data, meta, cfg, device, batch=128, seed=123):
 
 # -------------------------------------------------------------------- driver
 
-
-# Categories whose emoji mean something else mirrored (flags, letters,
-# arrows, keycaps): their training images are not flipped.
-NO_MIRROR = ("Flags", "Symbols")
+GPT_FIELDS = ("n_layer", "n_embd", "n_head", "prior_sampling")
+XT_FIELDS = ("dim", "heads", "dim_head", "enc_depth", "dec_depth")
 
 
-def load_tokens(data_path, vq_path, out, device):
-    """Encode the dataset once with the final first stage (cached in <out>/tokens.pt).
-
-    Besides each image's codes ("codes"), the codes of its mirror image
-    ("codes_mirror"); split_data trains on both where "mirror_ok".
-    """
-    from train_vq import load_final, to_float
-    path = os.path.join(out, "tokens.pt")
-    vq_mtime = os.path.getmtime(vq_path)
-    if os.path.exists(path):
-        ck = torch.load(path)
-        if ck.get("vq_mtime") == vq_mtime and "codes_mirror" in ck:
-            return ck
-    d = torch.load(data_path)
-    vq, vq_cfg, vck = load_final(vq_path, device)
-    codes, mirrored = [], []
-    gen = torch.Generator().manual_seed(0)
-    with torch.no_grad():
-        for i in range(0, len(d["images"]), 256):
-            x = to_float(d["images"][i:i + 256], device)
-            codes.append(vq.encode_codes(x, gen).cpu())
-            mirrored.append(vq.encode_codes(x.flip(-1), gen).cpu())
-    no_mirror = [k for k, n in enumerate(d["category_names"]) if n in NO_MIRROR]
-    ck = {"codes": torch.cat(codes), "codes_mirror": torch.cat(mirrored),
-          "mirror_ok": ~torch.isin(d["cat"], torch.tensor(no_mirror, dtype=d["cat"].dtype)),
-          "vq_config": vck["config"], "K": vq.n_codes,
-          "cls": d["cls"], "cat": d["cat"], "val": d["val"], "captions": d["captions"],
-          "class_names": d["class_names"], "category_names": d["category_names"],
-          "vocab": d["vocab"], "licences": d["licences"], "vq_mtime": vq_mtime}
-    os.makedirs(out, exist_ok=True)
-    tu.save_checkpoint(path, ck)
-    return ck
+def scale_fields(cfg, t, T):
+    """The config fields that shape scale t (0 = baseline): a checkpoint is
+    resumed when these agree (max_steps may grow; the fields of the other
+    architecture, and for the x_0 baseline the schedule, do not matter)."""
+    d = dataclasses.asdict(cfg)
+    drop = ["max_steps"] + list(XT_FIELDS if t in (0, T) else GPT_FIELDS)
+    if t == 0:
+        drop += ["alphacum", "alpha_soft"]
+    return {k: v for k, v in d.items() if k not in drop}
 
 
-def split_data(tok, meta):
-    """(training, validation) TokenData: training adds the mirror images of
-    the training emoji where that keeps their meaning (7138 images are few
-    for these models: scale 4 overfitted without it, train/RESULTS.notes.md)."""
-    val = tok["val"]
-    caps = tok["captions"]
-    mir = ~val & tok["mirror_ok"]
-    tr = TokenData(torch.cat([tok["codes"][~val], tok["codes_mirror"][mir]]),
-                   torch.cat([tok["cls"][~val], tok["cls"][mir]]),
-                   [c for c, v in zip(caps, (~val).tolist()) if v]
-                   + [c for c, v in zip(caps, mir.tolist()) if v], meta)
-    va = TokenData(tok["codes"][val], tok["cls"][val],
-                   [c for c, v in zip(caps, val.tolist()) if v], meta)
-    return tr, va
+def draw_rows(tr, cfg, t, T, step):
+    """The training rows of one step: by tr.weights for the GPT scales when
+    cfg.prior_sampling is "base", else uniform; seeded by step (resumable)."""
+    g = torch.Generator().manual_seed(cfg.seed * 104729 + t * 7 + step * 13)
+    if t in (0, T) and cfg.prior_sampling == "base":
+        return torch.multinomial(tr.weights, cfg.batch_size, replacement=True, generator=g)
+    if cfg.prior_sampling not in ("base", "uniform"):
+        raise ValueError(f"prior_sampling {cfg.prior_sampling!r}: use base or uniform")
+    return torch.randint(0, len(tr), (cfg.batch_size,), generator=g)
 
 
 def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minutes=3.0,
@@ -377,10 +319,7 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
     if os.path.exists(path):
         ck = tu.load_checkpoint(path)
         old = tu.config_from(ChainConfig, ck["config"])
-        same = dataclasses.replace(old, max_steps=cfg.max_steps)
-        if t == 0:  # the x_0 baseline does not depend on the schedule
-            same = dataclasses.replace(same, alphacum=cfg.alphacum, alpha_soft=cfg.alpha_soft)
-        if same != cfg:
+        if scale_fields(old, t, T) != scale_fields(cfg, t, T):
             raise ValueError(f"{path}: trained with a different config")
         if ck.get("vq_id") != vq_id:
             raise ValueError(f"{path}: trained on the tokens of another first stage; "
@@ -424,8 +363,7 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
             break
         for g in opt.param_groups:
             g["lr"] = tu.lr_at(step, cfg.lr, cfg.warmup, cfg.max_steps)
-        idx = torch.randint(0, len(tr), (cfg.batch_size,), generator=torch.Generator()
-                            .manual_seed(cfg.seed * 104729 + t * 7 + step * 13))
+        idx = draw_rows(tr, cfg, t, T, step)
         loss, hard = batch_loss(model, t, T, tr, idx, meta, cfg, gen, rng, device)
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -128,7 +128,7 @@ PHOTOS_VQ = dict(resolution=128, ch=64, ch_mult=[1, 1, 2, 2], num_res_blocks=1,
 # Chain (fields of train_chain.ChainConfig); max_steps is per scale, see PLANNED_STEPS.
 PHOTOS_CHAIN = dict(alphacum=list(PHOTOS_ALPHACUM), text_length=0, p_drop=0.0,
                     dim=192, heads=4, dim_head=48, enc_depth=4, dec_depth=2,
-                    n_layer=6, n_embd=192, n_head=6,
+                    n_layer=6, n_embd=192, n_head=6, prior_sampling="uniform",
                     batch_size=16, lr=5e-4, weight_decay=0.01, warmup=200, max_steps=5000,
                     ema_decay=0.995, alpha_soft=0.0, seed=1)
 

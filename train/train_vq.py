@@ -22,7 +22,6 @@ used on the training set: `<out>/final.pt` holds the VQModel state with the
 
 import argparse
 import dataclasses
-import math
 import os
 import sys
 import time
