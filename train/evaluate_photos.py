@@ -222,7 +222,8 @@ def write_results(path, args, meta, summary, n_windows, n_photos, seconds):
         else:
             lines.append(f"- Scale {t}: encoder-decoder, {sc['enc_depth']}+{sc['dec_depth']} "
                          f"layers, width {sc['dim']}, residual-scaled; {trained}.")
-    lines += [f"- Training time (summed over resumed runs): "
+    lines += [f"- Training time (the stages' wall times summed, over resumed runs; stages that "
+              f"ran side by side count each): "
               f"{_fmt(card.get('train_minutes', float('nan')) / 60, 1)} hours. "
               f"log2 K = {math.log2(meta['codebook_size']):.2f} bits is the uniform level.", "",
               "## Filling holes in held-out photos", "",

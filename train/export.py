@@ -84,13 +84,15 @@ def _load_checkpoint(module, path, prefer_ema):
 DESCRIPTION = (
     "ImageBART (NeurIPS 2021) trained by bartedit on emoji: 64x64 pixels, 8x8 tokens, T={T} "
     "scales, prompts by emoji subcategory and/or a text naming the emoji. Trained on 2 CPU "
-    "cores for about {minutes:.0f} minutes (train/RESULTS.md).")
+    "cores: its training stages ran about {minutes:.0f} minutes in all, mostly two at a time "
+    "(train/RESULTS.md).")
 
 
 def run_metrics(run, T, eval_file):
     """The card's metrics of a run folder: the first stage's, each scale's
     steps and validation NLL, the evaluation's (<run>/<eval_file> when it
-    exists) and train_minutes, the wall minutes summed over the stages."""
+    exists) and train_minutes, the wall minutes of the stages summed (stages that
+    ran side by side count each)."""
     vq_ck = torch.load(os.path.join(run, "vq", "final.pt"), map_location="cpu")
     metrics = {k: float(v) for k, v in vq_ck["metrics"].items()}
     minutes = metrics.get("vq_minutes", 0.0)

@@ -17,8 +17,8 @@ import photos_data as pdata
 DESCRIPTION = (
     "ImageBART (NeurIPS 2021) trained by bartedit to fill holes in photographs: unconditional, "
     "128x128 pixels, 16x16 tokens, T={T} scales. Trained on crops of {n} photographs from the "
-    "Debian packages {packages} (train/photos-manifest.tsv), for about {hours:.1f} hours "
-    "(train/RESULTS-photos.md).")
+    "Debian packages {packages} (train/photos-manifest.tsv); its training stages ran about {hours:.1f} hours in all, "
+    "partly two at a time (train/RESULTS-photos.md).")
 
 # Licence classes in the order they are named in the combined licence.
 _LICENCE_ORDER = ("CC-BY-SA-4.0", "CC-BY-SA-3.0", "GPL-2.0-or-later", "LGPL-3.0",
