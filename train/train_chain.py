@@ -61,8 +61,10 @@ ALPHACUM = [1.0, 0.9, 0.8, 0.65, 0.0]
 # Steps per scale when --max-steps is not given (0 = the x_0 baseline).
 # The GPT prior learns slowest and gets most; the residual-scaled scales
 # start from "copy x_t" and flatten out within a few thousand steps. `make
-# train` runs scale 4 beside 3, 2, 1 and 0: about 100 + 110 minutes of one
-# core each at 0.25-0.3 s per step of batch 32 on this VM.
+# train` runs scale 4 beside 3, 2, 1 and 0 on one core each: scales 3..1
+# took 0.27-0.33 s per step of batch 32 on this VM (74 minutes); the 6x192
+# GPT takes 0.62 s (scale 4 about 3.4 hours; the baseline, the same
+# model, about 1.5 hours more beside it).
 PLANNED_STEPS = {4: 20000, 3: 5000, 2: 5000, 1: 5000, 0: 9000}
 
 
