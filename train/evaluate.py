@@ -358,6 +358,12 @@ def main(argv=None):
     return 0
 
 
+def gpt_size(meta):
+    """The top-scale GPT's size in a run's meta, e.g. "6 layers, width 192"."""
+    sc = meta["scales"][-1]
+    return f"{sc['n_layer']} layers, width {sc['n_embd']}"
+
+
 def write_results(args, meta, tensors, m, tok):
     card = meta.get("metrics", {})
     T = len(meta["scales"])
@@ -390,7 +396,7 @@ def write_results(args, meta, tensors, m, tok):
         p = os.path.join(args.run, "chain", f"scale{t}", "last.pt")
         if os.path.exists(p):
             ck = torch.load(p)
-            name = f"scale {t}" if t else "baseline GPT on x_0"
+            name = f"scale {t}" if t else f"baseline GPT on x_0 ({gpt_size(ck['meta'])})"
             lines.append(f"| {name} | {ck['step']} | {ck.get('elapsed', 0) / 60:.1f} |")
     lines += ["", "## First stage", "",
               f"- Validation PSNR: {card.get('vq_val_psnr', float('nan')):.2f} dB "
@@ -426,8 +432,9 @@ def write_results(args, meta, tensors, m, tok):
               "| procedure | FID |", "|---|---|",
               f"| full chain (T={T}) | {m['completion_fid_chain']:.3f} |"]
     if "completion_fid_baseline" in m:
-        lines.append(f"| top scale only: autoregressive GPT on x_0 "
-                     f"({int(m['baseline_steps'])} steps) | {m['completion_fid_baseline']:.3f} |")
+        bck = torch.load(os.path.join(args.run, "chain", "scale0", "last.pt"))
+        lines.append(f"| top scale only: autoregressive GPT on x_0 ({gpt_size(bck['meta'])}, "
+                     f"{int(m['baseline_steps'])} steps) | {m['completion_fid_baseline']:.3f} |")
     else:
         lines.append("| top scale only | not trained |")
     lines.append(f"| (floor) VQ reconstructions of the same images | "
