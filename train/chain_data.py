@@ -84,10 +84,10 @@ def load_tokens(data_path, vq_path, out, device):
     """
     from train_vq import load_final, to_float
     path = os.path.join(out, "tokens.pt")
-    vq_mtime = os.path.getmtime(vq_path)
+    vq_id = tu.file_sha1(vq_path)
     if os.path.exists(path):
         ck = torch.load(path)
-        if ck.get("vq_mtime") == vq_mtime and "codes_mirror" in ck:
+        if ck.get("vq_id") == vq_id and "codes_mirror" in ck:
             return ck
     d = torch.load(data_path)
     vq, vq_cfg, vck = load_final(vq_path, device)
@@ -104,7 +104,7 @@ def load_tokens(data_path, vq_path, out, device):
           "vq_config": vck["config"], "K": vq.n_codes,
           "cls": d["cls"], "cat": d["cat"], "val": d["val"], "captions": d["captions"],
           "class_names": d["class_names"], "category_names": d["category_names"],
-          "vocab": d["vocab"], "licences": d["licences"], "vq_mtime": vq_mtime}
+          "vocab": d["vocab"], "licences": d["licences"], "vq_id": vq_id}
     os.makedirs(out, exist_ok=True)
     tu.save_checkpoint(path, ck)
     return ck

@@ -24,7 +24,6 @@ PyTorch, with fixed seeds.
 """
 
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -212,8 +211,7 @@ def main(argv=None):
     r_va = reconstruct(vq, d["images"][va_mask])
     # The classifier trains on images and their reconstructions: it is
     # reused only for the same first stage and steps.
-    with open(os.path.join(args.run, "vq", "final.pt"), "rb") as f:
-        vq_id = hashlib.sha1(f.read()).hexdigest()
+    vq_id = tu.file_sha1(os.path.join(args.run, "vq", "final.pt"))
     saved = torch.load(clf_path) if os.path.exists(clf_path) else {}
     if saved.get("steps") == args.clf_steps and saved.get("vq") == vq_id:
         clf = Classifier(len(cat_names))

@@ -132,6 +132,15 @@ class PhotosPipelineTest(unittest.TestCase):
             again = tp.load_pool(data_path, run, n_train=24, n_val=8,
                                  log=lambda s: self.fail("re-encoded: " + s))
             self.assertTrue(torch.equal(again["codes"], tok["codes"]))
+            # a run copied to another machine: new mtimes, and only the
+            # dataset's build key (<data>.json) beside a missing dataset file
+            os.utime(os.path.join(run, "vq", "final.pt"), (1, 1))
+            elsewhere = os.path.join(tmp, "elsewhere", "photos.pt")
+            os.makedirs(os.path.dirname(elsewhere))
+            shutil.copy(data_path + ".json", elsewhere + ".json")
+            again = tp.load_pool(elsewhere, run, n_train=24, n_val=8,
+                                 log=lambda s: self.fail("re-encoded: " + s))
+            self.assertTrue(torch.equal(again["codes"], tok["codes"]))
 
             # chain: unconditional T=3, one step per scale
             ccfg = tp.chain_config(dict(dim=32, heads=2, dim_head=16, enc_depth=1, dec_depth=1,

@@ -84,9 +84,19 @@ class PipelineTest(unittest.TestCase):
             tr, va = chain_data.split_data(tok, meta)
             for t in (4, 3, 2, 1, 0):
                 ck = train_chain.train_scale(t, meta, ccfg, tr, va, out, log=quiet,
-                                             vq_id=tok["vq_mtime"])
+                                             vq_id=tok["vq_id"])
                 self.assertEqual(ck["step"], 2)
                 self.assertGreater(ck["val_bits_per_token"], 0)
+            # a run copied to another machine (new mtimes, no dataset file)
+            # still finds its tokens and resumes its scales
+            os.utime(os.path.join(run, "vq", "final.pt"), (1, 1))
+            tok2 = chain_data.load_tokens(os.path.join(tmp, "absent.pt"),
+                                          os.path.join(run, "vq", "final.pt"), out, "cpu")
+            self.assertEqual(tok2["vq_id"], tok["vq_id"])
+            more = dataclasses.replace(ccfg, max_steps=3)
+            ck = train_chain.train_scale(4, meta, more, tr, va, out, log=quiet,
+                                         vq_id=tok2["vq_id"])
+            self.assertEqual(ck["step"], 3)
 
             # export with the card, then read back and validate
             bart = os.path.join(tmp, "tiny.bart")

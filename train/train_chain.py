@@ -435,7 +435,7 @@ def main(argv=None):
     for t in scales:
         cfg_t = cfg if "max_steps" in over else dataclasses.replace(cfg, max_steps=PLANNED_STEPS[t])
         train_scale(t, meta, cfg_t, tr, va, args.out, args.device, args.minutes, args.ckpt_minutes,
-                    vq_id=tok["vq_mtime"])
+                    vq_id=tok["vq_id"])
     return 0
 
 

@@ -7,6 +7,7 @@ temporary file and renamed, so an interrupted save never corrupts it.
 """
 
 import dataclasses
+import hashlib
 import os
 import sys
 import time
@@ -46,6 +47,17 @@ def add_config_args(ap, cls):
 def config_overrides(args, cls):
     return {f.name: getattr(args, f.name) for f in dataclasses.fields(cls)
             if getattr(args, f.name, None) is not None}
+
+
+def file_sha1(path):
+    """The sha1 of a file's bytes: the identity of a first stage (vq/final.pt)
+    that token caches and checkpoints record, so a run copied to another
+    machine (new mtimes) still resumes."""
+    h = hashlib.sha1()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def save_checkpoint(path, ckpt):
