@@ -28,7 +28,7 @@ func init() {
 	)
 	commands = append(commands, &command{
 		Name:      "inpaint",
-		UsageLine: "-i in.png -m mask.png -o out.png [--class C | --text \"...\"] [--seed N] [--feather PX] [--steps-dir DIR] [sampling flags]",
+		UsageLine: "-i in.png -m mask.png -o out.png [--class C] [--text \"...\"] [--seed N] [--feather PX] [--steps-dir DIR] [sampling flags]",
 		Short:     "regenerate the masked part of an image",
 		Long: `Inpaint regenerates the masked part of a PNG or JPEG image with the masked
 forward-backward process of ImageBART. The mask is an image of the same size:

@@ -24,7 +24,7 @@ func init() {
 	)
 	commands = append(commands, &command{
 		Name:      "sample",
-		UsageLine: "-o out.png [--class C | --text \"...\"] [--seed N] [-n N] [--steps-dir DIR] [sampling flags]",
+		UsageLine: "-o out.png [--class C] [--text \"...\"] [--seed N] [-n N] [--steps-dir DIR] [sampling flags]",
 		Short:     "generate images from noise",
 		Long: `Sample runs the whole chain from uniform noise: each scale t = T..1 samples
 x_{t-1} from x_t, and the final tokens are decoded. With -n N > 1 the images
