@@ -390,11 +390,14 @@ def write_results(args, meta, tensors, m, tok):
               "shared with other jobs) |", "|---|---|---|"]
     vqck = torch.load(os.path.join(args.run, "vq", "final.pt"))
     lines.append(f"| VQGAN | {vqck['metrics']['vq_steps']} | {vqck['metrics']['vq_minutes']:.1f} |")
+    base_size = None
     for t in list(range(T, 0, -1)) + [0]:
         p = os.path.join(args.run, "chain", f"scale{t}", "last.pt")
         if os.path.exists(p):
             ck = torch.load(p)
-            name = f"scale {t}" if t else f"baseline GPT on x_0 ({gpt_size(ck['meta'])})"
+            if t == 0:
+                base_size = gpt_size(ck["meta"])
+            name = f"scale {t}" if t else f"baseline GPT on x_0 ({base_size})"
             lines.append(f"| {name} | {ck['step']} | {ck.get('elapsed', 0) / 60:.1f} |")
     lines += ["", "## First stage", "",
               f"- Validation PSNR: {card.get('vq_val_psnr', float('nan')):.2f} dB "
@@ -430,8 +433,7 @@ def write_results(args, meta, tensors, m, tok):
               "| procedure | FID |", "|---|---|",
               f"| full chain (T={T}) | {m['completion_fid_chain']:.3f} |"]
     if "completion_fid_baseline" in m:
-        bck = torch.load(os.path.join(args.run, "chain", "scale0", "last.pt"))
-        lines.append(f"| top scale only: autoregressive GPT on x_0 ({gpt_size(bck['meta'])}, "
+        lines.append(f"| top scale only: autoregressive GPT on x_0 ({base_size}, "
                      f"{int(m['baseline_steps'])} steps) | {m['completion_fid_baseline']:.3f} |")
     else:
         lines.append("| top scale only | not trained |")

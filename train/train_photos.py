@@ -61,8 +61,9 @@ each crop about 7 times to the GPT and 3 times to each encoder-decoder, every
 time under fresh forward-process noise. It is cached in
 `<run>/chain/tokens.pt` under the first stage's identity (sha1 of
 vq/final.pt), the dataset's build key (data_file_id) and the pool settings,
-so the run resumes after a copy to another folder or machine; training crops come from training photos only and validation crops
-from validation photos only (the split is by photo, photos_data.is_val).
+so the run resumes after a copy to another folder or machine; training
+crops come from training photos only and validation crops from validation
+photos only (the split is by photo, photos_data.is_val).
 
 Measured cost on this 2-core VM (`--bench`, 1 thread, nice 19, while two
 other training processes shared the cores; the CPU seconds per step are what
