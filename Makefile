@@ -122,7 +122,10 @@ PHOTOS_BUNDLE ?= assets/photos.bart
 PHOTOS_VQ_FLAGS ?=
 PHOTOS_CHAIN_FLAGS ?=
 PHOTOS_EVAL_FLAGS ?=
-PHOTOS_ARGS = --data $(PHOTOS_DATA) --run $(PHOTOS_RUN) --device $(DEVICE)
+# PHOTOS_INIT=assets/photos.bart continues from the shipped bundle (train/warm_start.py):
+# its first stage as is, its weights for every scale the run has no checkpoint of.
+PHOTOS_INIT ?=
+PHOTOS_ARGS = --data $(PHOTOS_DATA) --run $(PHOTOS_RUN) --device $(DEVICE) $(if $(PHOTOS_INIT),--init-bundle $(PHOTOS_INIT))
 
 train-photos: data-photos
 	$(subst =$(THREADS) ,=$(VQ_THREADS) ,$(TRAIN_ENV)) $(PY) train/train_photos.py vq $(PHOTOS_ARGS) $(PHOTOS_VQ_FLAGS)

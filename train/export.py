@@ -90,7 +90,7 @@ DESCRIPTION = (
 
 def run_metrics(run, T, eval_file):
     """The card's metrics of a run folder: the first stage's, each scale's
-    steps and validation NLL, the evaluation's (<run>/<eval_file> when it
+    steps, minutes and validation NLL, the evaluation's (<run>/<eval_file> when it
     exists) and train_minutes, the wall minutes of the stages summed (stages that
     ran side by side count each)."""
     vq_ck = torch.load(os.path.join(run, "vq", "final.pt"), map_location="cpu")
@@ -99,7 +99,8 @@ def run_metrics(run, T, eval_file):
     for t in range(1, T + 1):
         ck = torch.load(os.path.join(run, "chain", f"scale{t}", "last.pt"), map_location="cpu")
         metrics[f"scale{t}_steps"] = float(ck["step"])
-        minutes += ck.get("elapsed", 0.0) / 60
+        metrics[f"scale{t}_minutes"] = ck.get("elapsed", 0.0) / 60
+        minutes += metrics[f"scale{t}_minutes"]
         if ck.get("val_bits_per_token") is not None:
             metrics[f"scale{t}_val_bits_per_token"] = float(ck["val_bits_per_token"])
     eval_path = os.path.join(run, eval_file)

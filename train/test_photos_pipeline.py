@@ -169,6 +169,12 @@ class PhotosPipelineTest(unittest.TestCase):
             self.assertIn("scale3_val_bits_per_token", meta["metrics"])
             self.assertEqual(str(tensors["scale1.transformer.decoder.token_emb.weight"].dtype),
                              "torch.float16")
+            self.assertEqual(tensors["first_stage_model.decoder.conv_out.weight"].dtype,
+                             torch.float16)
+            self.assertEqual(tensors["first_stage_model.encoder.conv_in.weight"].dtype,
+                             torch.float32)
+            self.assertEqual(tensors["first_stage_model.quantize.embedding.weight"].dtype,
+                             torch.float32)
             with open(os.path.join(tmp, "photos-NOTICE.txt"), encoding="utf-8") as f:
                 notice = f.read()
             self.assertIn("aitzgorri_by_Aitzol_Berasategi.jpg", notice)
@@ -190,6 +196,8 @@ class PhotosPipelineTest(unittest.TestCase):
             self.assertTrue(os.path.exists(sheet))
             meta = pe.export_run(run, bart, log=quiet)  # the card now carries the evaluation
             self.assertIn("inpaint5_psnr_model", meta["metrics"])
+            self.assertIn("scale2_minutes", meta["metrics"])
+            self.check_warm_start(tmp, data_path, run, bart, vcfg, ccfg, tok, quiet)
 
             # Go loads the bundle, prints its card and fills a hole
             go = find_go()
@@ -220,6 +228,53 @@ class PhotosPipelineTest(unittest.TestCase):
             self.assertEqual(res.shape, (128, 128, 3))
             self.assertTrue(np.array_equal(res[~hole], win[~hole]), "pixels outside the hole changed")
             self.assertFalse(np.array_equal(res[hole], win[hole]), "the hole was not filled")
+
+    def check_warm_start(self, tmp, data_path, run, bart, vcfg, ccfg, tok, quiet):
+        """A fresh machine continues from the shipped bundle (--init-bundle): the
+        same first stage and tokens, each scale from the bundle's weights at the
+        card's step count; a run of another first stage is refused."""
+        _, tensors = read_bart(bart)
+        run2 = os.path.join(tmp, "run2")
+        m = tp.vq_from_bundle(vcfg, run2, bart, log=quiet)
+        self.assertEqual(m["vq_steps"], 3)
+        # without --init-bundle the first stage is still not retrained
+        later = dataclasses.replace(vcfg, max_steps=5)
+        self.assertEqual(tp.train_vq_stage(later, data_path, run2, log=quiet)["vq_steps"], 3)
+        tok2 = tp.load_pool(data_path, run2, n_train=24, n_val=8, log=quiet)
+        self.assertTrue(torch.equal(tok2["codes"], tok["codes"]), "other tokens than the bundle's")
+        self.assertTrue(torch.equal(tok2["val_codes"], tok["val_codes"]))
+
+        # max_steps 1 = the bundle's steps: nothing trains, the weights are the bundle's
+        cks = tp.train_chain_stage(ccfg, tok2, run2, [3, 2, 1], max_steps=1, log=quiet,
+                                   init_bundle=bart)
+        for t, ck in zip([3, 2, 1], cks):
+            self.assertEqual(ck["step"], 1)
+            for name, v in ck["ema_state_dict"].items():
+                key = f"scale{t}.transformer.{name}"
+                if key in tensors:
+                    self.assertTrue(torch.equal(v, tensors[key].float()), key)
+        # one more step resumes that checkpoint, learning rate warming up from step 1
+        cks = tp.train_chain_stage(ccfg, tok2, run2, [3, 2, 1], max_steps=2, log=quiet,
+                                   init_bundle=bart)
+        for ck in cks:
+            self.assertEqual((ck["step"], ck["restart_step"]), (2, 1))
+            self.assertGreater(ck["elapsed"], 0)
+        self.assertGreater(pe.export_run(run2, bart + "2", log=quiet)["metrics"]["train_minutes"],
+                           0)
+
+        # another first stage: refused with a message, nothing written
+        other = os.path.join(tmp, "run3", "vq", "final.pt")
+        ck = torch.load(os.path.join(run, "vq", "final.pt"))
+        name = next(k for k, v in ck["state_dict"].items() if v.is_floating_point())
+        ck["state_dict"][name] = ck["state_dict"][name] + 1e-3
+        os.makedirs(os.path.dirname(other))
+        torch.save(ck, other)
+        with self.assertRaisesRegex(ValueError, "not the first stage"):
+            tp.vq_from_bundle(vcfg, os.path.join(tmp, "run3"), bart, log=quiet)
+        with self.assertRaisesRegex(ValueError, "not the first stage"):
+            tp.train_chain_stage(ccfg, tok2, os.path.join(tmp, "run3"), [1], max_steps=2,
+                                 log=quiet, init_bundle=bart)
+        self.assertFalse(os.path.exists(os.path.join(tmp, "run3", "chain", "scale1")))
 
 
 if __name__ == "__main__":

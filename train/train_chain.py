@@ -54,6 +54,7 @@ import torch
 import torch.nn.functional as F
 
 import trainutil as tu
+import warm_start
 from chain_data import load_tokens, split_data
 
 SCHEDULE_KIND = "alphacum"
@@ -304,11 +305,14 @@ def draw_rows(tr, cfg, t, T, step):
 
 
 def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minutes=3.0,
-                log=print, vq_id=None):
+                log=print, vq_id=None, init=None):
     """Train (or resume) scale t (0 = baseline); writes <out>/scale{t}/last.pt.
 
     vq_id identifies the first stage the tokens came from; a checkpoint of
-    another first stage is not resumed (its tokens mean something else)."""
+    another first stage is not resumed (its tokens mean something else).
+    init (warm_start.scale_init), used only when there is no checkpoint yet,
+    starts from shipped weights at their step count; the learning rate then
+    warms up again from that step (restart_step)."""
     T = len(meta["scales"])
     folder = os.path.join(out, f"scale{t}")
     os.makedirs(folder, exist_ok=True)
@@ -317,7 +321,7 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
     model = build_scale_model(meta, t).to(device)
     opt = make_optimizer(model, cfg)
     ema = tu.EMA(model, cfg.ema_decay)
-    step, elapsed = 0, 0.0
+    step, elapsed, restart, origin = 0, 0.0, 0, None
     if os.path.exists(path):
         ck = tu.load_checkpoint(path)
         old = tu.config_from(ChainConfig, ck["config"])
@@ -330,12 +334,19 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
         ema.load_state_dict(ck["ema_state_dict"])
         opt.load_state_dict(ck["opt"])
         step, elapsed = ck["step"], ck.get("elapsed", 0.0)
+        restart, origin = ck.get("restart_step", 0), ck.get("from_bundle")
         if ck.get("val_bits_per_token") is not None and (
                 step >= cfg.max_steps or minutes == 0):
             log(f"scale {t}: {'complete' if step >= cfg.max_steps else 'stopped'} "
                 f"({step} steps)")
             return ck
         log(f"scale {t}: resumed at step {step}")
+    elif init is not None:
+        warm_start.load_into(model, init, f"scale {t}")
+        ema.load_state_dict(model.state_dict())
+        step, elapsed, restart = init["step"], init["elapsed"], init["step"]
+        origin = init["from_bundle"]
+        log(f"scale {t}: starting from the bundle's weights at step {step}")
     gen = torch.Generator(device=device).manual_seed(cfg.seed * 7919 + t * 1000 + step)
     rng = random.Random(cfg.seed * 31 + t * 1000 + step)
     t0 = time.time()
@@ -347,7 +358,8 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
     def save(final=False):
         ck = {"config": dataclasses.asdict(cfg), "meta": meta, "scale": t, "vq_id": vq_id,
               "state_dict": model.state_dict(), "ema_state_dict": ema.state_dict(),
-              "opt": opt.state_dict(), "step": step, "elapsed": elapsed + time.time() - t0}
+              "opt": opt.state_dict(), "step": step, "elapsed": elapsed + time.time() - t0,
+              "restart_step": restart, "from_bundle": origin}
         if final:
             model_ema = build_scale_model(meta, t).to(device)
             model_ema.load_state_dict(ema.state_dict())
@@ -363,8 +375,11 @@ def train_scale(t, meta, cfg, tr, va, out, device="cpu", minutes=None, ckpt_minu
         if minutes is not None and time.time() - t0 > minutes * 60:
             log(f"scale {t}: time budget of {minutes} min reached at step {step}")
             break
+        lr = tu.lr_at(step, cfg.lr, cfg.warmup, cfg.max_steps)
+        if restart:
+            lr *= min(1.0, (step - restart + 1) / max(1, cfg.warmup))
         for g in opt.param_groups:
-            g["lr"] = tu.lr_at(step, cfg.lr, cfg.warmup, cfg.max_steps)
+            g["lr"] = lr
         idx = draw_rows(tr, cfg, t, T, step)
         loss, hard = batch_loss(model, t, T, tr, idx, meta, cfg, gen, rng, device)
         opt.zero_grad(set_to_none=True)

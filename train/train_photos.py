@@ -6,6 +6,12 @@
                                                   [--max-steps N] [--minutes M] [--bench]
     /usr/bin/python3 train/train_photos.py export [--run train/runs/photos] --out assets/photos.bart
 
+`vq` and `chain` take `--init-bundle assets/photos.bart` (`make train-photos
+PHOTOS_INIT=assets/photos.bart`) to continue from the shipped model in a new
+run folder: its first stage as is, and its weights, step counts and minutes
+for every scale the run has no checkpoint of (warm_start.py). That is how the
+model grows over sessions on build machines that keep nothing but git.
+
 (`make train-photos`, `make export-photos`, `make eval-photos`.) The data is
 what `train/photos_data.py` builds (`make data-photos`; `PHOTOS_FLAGS="--licences
 all"` for the share-alike set, then `--data .cache/data/photos-all.pt --run
@@ -114,6 +120,7 @@ from photos_export import export_run  # noqa: E402
 import train_chain as tc  # noqa: E402
 import train_vq as tv  # noqa: E402
 import trainutil as tu  # noqa: E402
+import warm_start  # noqa: E402
 
 NAME = "photos"
 # The official LSUN 3-scale schedule (spec 4.5, float32 betas 0.1517287642, 0.2306357324).
@@ -189,6 +196,9 @@ def train_vq_stage(cfg, data, run, device="cpu", minutes=None, ckpt_minutes=3.0,
     final = os.path.join(out, "final.pt")
     if os.path.exists(final):
         ck = tu.load_checkpoint(final)
+        if ck.get("from_bundle"):
+            log(f"vq: {final} is the first stage of a bundle (--init-bundle); not trained here")
+            return ck["metrics"]
         if ck["step"] >= cfg.max_steps and dataclasses.replace(
                 tu.config_from(tv.VQConfig, ck["config"]), max_steps=cfg.max_steps) == cfg:
             log(f"vq: {final} is complete ({ck['step']} steps)")
@@ -208,6 +218,19 @@ def train_vq_stage(cfg, data, run, device="cpu", minutes=None, ckpt_minutes=3.0,
         return crops_u8(train, n_tr, cfg.seed + 1), crops_u8(val, n_va, cfg.seed + 2)
 
     return tv.train_loop(cfg, next_batch, final_sets, out, device, minutes, ckpt_minutes, log)
+
+
+def vq_from_bundle(cfg, run, bundle, log=print):
+    """<run>/vq/final.pt from a shipped bundle's first stage (warm_start); a
+    final.pt already there must be that first stage."""
+    final = os.path.join(run, "vq", "final.pt")
+    if os.path.exists(final):
+        warm_start.check_first_stage(final, bundle)
+        log(f"vq: {final} is the first stage of {bundle}")
+        return tu.load_checkpoint(final)["metrics"]
+    ck = warm_start.write_vq_final(bundle, cfg, final, tv.build_vq, tv.REMAP)
+    log(f"vq: first stage of {bundle} ({ck['step']} steps) written to {final}")
+    return ck["metrics"]
 
 
 def bench_vq(cfg, data, device, steps=4):
@@ -360,16 +383,21 @@ def steps_for(t, over_steps):
 
 
 def train_chain_stage(cfg, tok, run, scales, device="cpu", minutes=None, ckpt_minutes=3.0,
-                      max_steps=None, log=print):
-    """Train (or resume) the given scales on the token pool; returns their checkpoints."""
+                      max_steps=None, log=print, init_bundle=None):
+    """Train (or resume) the given scales on the token pool; returns their checkpoints.
+    With init_bundle, a scale without a checkpoint starts from the bundle's weights."""
     meta = photos_meta(cfg, tok["vq_config"], tok["K"])
+    if init_bundle:
+        warm_start.check_first_stage(os.path.join(run, "vq", "final.pt"), init_bundle)
+        warm_start.check_chain(meta, init_bundle)
     write_meta(run, meta)
     tr, va = UncondTokens(tok["codes"]), UncondTokens(tok["val_codes"])
     out = []
     for t in scales:
         c = dataclasses.replace(cfg, max_steps=steps_for(t, max_steps))
+        init = warm_start.scale_init(init_bundle, t) if init_bundle else None
         out.append(tc.train_scale(t, meta, c, tr, va, os.path.join(run, "chain"), device, minutes,
-                                  ckpt_minutes, log, vq_id=tok["vq_id"]))
+                                  ckpt_minutes, log, vq_id=tok["vq_id"], init=init))
     return out
 
 
@@ -426,6 +454,9 @@ def main(argv=None):
                         help="stop (resumably) after this many minutes (per scale for chain)")
     common.add_argument("--ckpt-minutes", type=float, default=3.0)
     common.add_argument("--bench", action="store_true", help="measure s/step and exit")
+    common.add_argument("--init-bundle", default=None,
+                        help="continue from this shipped bundle (warm_start.py): its first "
+                        "stage, and its weights for scales without a checkpoint")
 
     p_vq = sub.add_parser("vq", parents=[common], help="train the first stage")
     p_vq.add_argument("--final-crops", type=int, default=FINAL_CROPS,
@@ -464,6 +495,9 @@ def main(argv=None):
         if args.bench:
             bench_vq(cfg, args.data, args.device)
             return 0
+        if args.init_bundle:
+            vq_from_bundle(cfg, run, args.init_bundle)
+            return 0
         train_vq_stage(cfg, args.data, run, args.device, args.minutes, args.ckpt_minutes,
                        args.final_crops, args.final_val_crops)
         return 0
@@ -483,7 +517,7 @@ def main(argv=None):
         return 0
     tok = load_pool(args.data, run, args.device, args.pool, args.val_pool)
     train_chain_stage(cfg, tok, run, scales, args.device, args.minutes, args.ckpt_minutes,
-                      max_steps)
+                      max_steps, init_bundle=args.init_bundle)
     return 0
 
 
