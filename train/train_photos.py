@@ -71,29 +71,34 @@ so the run resumes after a copy to another folder or machine; training
 crops come from training photos only and validation crops from validation
 photos only (the split is by photo, photos_data.is_val).
 
-Measured cost on this 2-core VM (`--bench`, 1 thread, nice 19, while two
-other training processes shared the cores; the CPU seconds per step are what
-a process with a core to itself takes per step, the way `make train-photos`
-runs; wall time under that sharing was 1.5-1.9x higher):
+Measured cost on the 2-core build VMs. Session 7 (AMD EPYC, OpenBLAS with
+OPENBLAS_CORETYPE=SkylakeX: 224 against 115 GFLOP/s for the Haswell kernels
+that VM's environment preset; each process at nice 0, the other stage on
+the other core), wall time:
 
-    VQ (batch 8)                 5.38 s/step, 6.42 s with the discriminator
-                                 (ch 64; the ch 32 model had 3.10 / 3.26)
-    pool encoding                57.5 ms/crop: 24576 crops in about 24 minutes
-    scale 3 GPT (batch 16)       1.51 s/step
-    scale 2, 1 (batch 16)        1.74 s/step each
+    VQ (batch 8, two threads)    2.2 s/step (1000 steps, disc from 600: 37 min,
+                                 then 6 min for the codebook and PSNR passes)
+    pool encoding (two threads)  16384 + 512 crops in 9.2 minutes
+    scale 3 GPT (batch 16)       0.69 s/step (87 steps a minute)
+    scale 2, 1 (batch 16)        0.70 s/step each (85 a minute)
+
+Sessions 4-6 measured 2-2.5x these per step (`--bench` beside other
+training, kernels as detected then), and planned from those numbers.
 
 Planned steps (PLANNED_STEPS; `--max-steps` overrides every stage at once):
-VQ 2800 on two threads (the ch 32 model took 1.46 s/step so; this one about
-1.9x that: 2.5 h, estimated), the pool 0.4 h, then two processes: scale 3,
-11000 steps (4.6 h), beside scales 2 and 1, 5000 steps each (4.8 h): about
-8 hours in all on 2 cores, including the codebook and validation passes. Every stage checkpoints every 3 minutes (`--ckpt-minutes`)
-and resumes when rerun; `--minutes` bounds a stage's (each scale's) time in
-one run; `--device cuda` trains on an NVIDIA GPU (far faster; the planned
-steps are then cheap and can be raised).
+VQ 2800 on two threads (about 1.7 h at the rate above), the pool (24576
+crops, about 0.25 h), then two processes: scale 3, 11000 steps (2.1 h),
+beside scales 2 and 1, 5000 steps each (2 h): about 4 hours on 2 cores at
+session 7's rates. The shipped bundle was trained on a shorter schedule
+that fit one session (train/RESULTS-photos.md). Every stage checkpoints
+every 3 minutes (`--ckpt-minutes`) and resumes when rerun; `--minutes`
+bounds a stage's (each scale's) time in one run; `--device cuda` trains on
+an NVIDIA GPU (far faster; the planned steps are then cheap and can be
+raised).
 
-Bundle: first stage F32, transformers F16 (the exporter prints the NLL change
-from rounding), 34.2 MB with the 925 codes a smoke run kept (at most about
-34.5 MB with all 1024), under the 40 MB limit export checks; name "photos", licence the combination of the
+Bundle: the first stage's encoder and codebook F32, its decoder and the
+transformers F16 (the exporter prints the decoded-image PSNR and NLL changes
+from rounding), about 33 MB, under the 40 MB limit export checks; name "photos", licence the combination of the
 licences of the photos used (share-alike ones only with --licences all), the
 attribution a summary naming every photographer plus the full NOTICE
 (photos_data.write_notice) written beside the bundle as <name>-NOTICE.txt.

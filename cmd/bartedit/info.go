@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"bartedit/model"
@@ -116,8 +118,8 @@ func printCard(w io.Writer, m *model.Meta, tensors []model.TensorInfo, source st
 		dtypes[t.DType]++
 	}
 	row("parameters", "%s (%d tensors, dtypes %v)", humanCount(m.ParamCount()), len(tensors), dtypes)
-	for k, v := range m.Metrics {
-		row("metric", "%s = %g", k, v)
+	for _, k := range slices.Sorted(maps.Keys(m.Metrics)) {
+		row("metric", "%s = %g", k, m.Metrics[k])
 	}
 }
 
