@@ -187,9 +187,14 @@ def build_models(meta):
     return vq, scales
 
 
+def prefixed_state(tensors, prefix):
+    """The tensors under prefix as a float32 / int64 state dict without the prefix."""
+    return {k[len(prefix):]: v.float() if v.is_floating_point() else v.long()
+            for k, v in tensors.items() if k.startswith(prefix)}
+
+
 def _load(module, prefix, tensors):
-    state = {k[len(prefix):]: v.float() if v.is_floating_point() else v.long()
-             for k, v in tensors.items() if k.startswith(prefix)}
+    state = prefixed_state(tensors, prefix)
     own = module.state_dict()
     for name in own:
         if name not in state:  # optional, unused tensors (encoder.to_logits)

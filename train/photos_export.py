@@ -9,6 +9,7 @@ decoder after checking what it changes in decoded images (its encoder and
 codebook stay F32); a bundle over 40 MB is refused.
 """
 
+import copy
 import json
 import math
 import os
@@ -98,7 +99,6 @@ DECODER_PREFIXES = ("first_stage_model.decoder.", "first_stage_model.post_quant_
 def round_decoder(vq, tensors, codes, dtype, log=print):
     """Store the decoder's tensors in dtype (in place) and log the PSNR of the
     images it decodes from codes against the F32 decoder's; returns that PSNR."""
-    import copy
     with torch.no_grad():
         ref = vq.decode_codes(codes).clamp(-1, 1)
         rounded = copy.deepcopy(vq)

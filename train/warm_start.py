@@ -28,21 +28,16 @@ import os
 import torch
 
 import trainutil as tu
-from bundle import read_bart
+from bundle import prefixed_state, read_bart
 
 FIRST_STAGE = "first_stage_model."
-
-
-def _floats(tensors, prefix):
-    return {k[len(prefix):]: v.float() if v.is_floating_point() else v.long()
-            for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def write_vq_final(bundle_path, cfg, out_path, build_vq, remap):
     """Write the bundle's first stage as a train_vq final.pt for config cfg
     (its architecture must match the bundle's); returns the checkpoint."""
     meta, tensors = read_bart(bundle_path)
-    state = _floats(tensors, FIRST_STAGE)
+    state = prefixed_state(tensors, FIRST_STAGE)
     if "quantize.used" not in state:
         raise ValueError(f"{bundle_path}: the first stage has no used-codes table")
     used = state["quantize.used"]
@@ -83,7 +78,7 @@ def check_first_stage(vq_final_path, bundle_path):
     bundle's scales were trained on that first stage's tokens."""
     _, tensors = read_bart(bundle_path)
     ours = first_stage_id(tu.load_checkpoint(vq_final_path)["state_dict"])
-    if ours != first_stage_id(_floats(tensors, FIRST_STAGE)):
+    if ours != first_stage_id(prefixed_state(tensors, FIRST_STAGE)):
         raise ValueError(f"{vq_final_path} is not the first stage of {bundle_path}: the "
                          "bundle's scales were trained on other tokens; continue from the "
                          "bundle in a new run folder (--run)")
@@ -107,7 +102,7 @@ def scale_init(bundle_path, t):
     if t not in names:
         raise ValueError(f"{bundle_path} has no scale {t} (it has {names})")
     m = meta.get("metrics", {})
-    return {"state_dict": _floats(tensors, f"scale{t}.transformer."),
+    return {"state_dict": prefixed_state(tensors, f"scale{t}.transformer."),
             "step": int(m.get(f"scale{t}_steps", 0)),
             "elapsed": 60.0 * float(m.get(f"scale{t}_minutes", 0.0)),
             "from_bundle": tu.file_sha1(bundle_path)}
