@@ -43,6 +43,7 @@ func NewCard(meta *model.Meta, source, backend string) Card {
 		TopK:        append([]int(nil), meta.Sampling.TopK...),
 		Temperature: append([]float32(nil), meta.Sampling.Temperature...),
 		Seed:        1, Feather: 4, Context: 32, Variations: 1,
+		Seamless: SeamlessByDefault(meta),
 	}
 	if c.Classes != nil && !c.ClassOptional && len(c.Classes) > 0 {
 		c.Defaults.Class = c.Classes[0]
@@ -121,6 +122,10 @@ type Settings struct {
 	Context     int // pixels of context around each masked region
 	Variations  int // images sampled together, 1..8
 	Dilate      bool
+	// Seamless blends the fill in the gradient domain (canvas.Seamless):
+	// its colours meet the picture's at the mask's edge, and the feather
+	// then has nothing left to soften. The default is SeamlessByDefault.
+	Seamless bool
 }
 
 // MaxVariations is the most variations one run samples.

@@ -371,7 +371,7 @@ func (d *Document) NewJob(card Card, s Settings) (Job, error) {
 		local[i] = w.Sub(crop.Min)
 	}
 	return Job{
-		Crop: crop, Feather: s.Feather, Settings: s.Clone(),
+		Crop: crop, Feather: s.Feather, Seamless: s.Seamless, Settings: s.Clone(),
 		Edit: EditJob{
 			Image: canvas.CopyRect(d.Image, crop), Mask: d.Mask.Crop(crop), Windows: local,
 			Request: req, Context: context, Dilate: s.Dilate,

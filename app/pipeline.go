@@ -112,6 +112,30 @@ func Inpaint(ctx context.Context, eng Engine, job EditJob, on func(WindowEvent))
 	return out, nil
 }
 
+// SeamlessByDefault says whether edits with this model blend their fill
+// with canvas.Seamless unless the user says otherwise: yes for a model
+// without prompts (the photos model, which removes and continues what is
+// there, where matching the surrounding colours is the point), no for a
+// model that takes a class or text (a prompted object may be meant to
+// differ in colour from what surrounds it, and the blend would pull it
+// towards that).
+func SeamlessByDefault(meta *model.Meta) bool {
+	return meta.Conditioning.Class == nil && meta.Conditioning.Text == nil
+}
+
+// SeamlessPatches returns the patches blended with canvas.Seamless into
+// img through the mask m (as large as img).
+func SeamlessPatches(img image.Image, m *canvas.Mask, patches []canvas.Patch) ([]canvas.Patch, error) {
+	out := make([]canvas.Patch, len(patches))
+	for i, p := range patches {
+		var err error
+		if out[i], err = canvas.Seamless(img, p, m); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func count(bs []bool) int {
 	n := 0
 	for _, b := range bs {

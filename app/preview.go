@@ -10,17 +10,21 @@ import (
 
 // previewer composites every streamed step into the crop, one working
 // image per variation: the window being sampled shows the newest step,
-// finished windows their result, the rest the original.
+// finished windows their result, the rest the original. Steps are blended
+// as the result will be (seamless or not).
 type previewer struct {
-	crop   image.Rectangle
-	orig   image.Image
-	views  []draw.Image  // working composites, bounds crop
-	live   []*image.RGBA // display copies of views, replaced (never changed) per step
-	budget int64         // bytes of step views still allowed
+	crop     image.Rectangle
+	orig     image.Image
+	mask     *canvas.Mask // the job's, for the seamless blend
+	seamless bool
+	views    []draw.Image  // working composites, bounds crop
+	live     []*image.RGBA // display copies of views, replaced (never changed) per step
+	budget   int64         // bytes of step views still allowed
 }
 
 func newPreviewer(job Job, batch int) *previewer {
-	p := &previewer{crop: job.Crop, orig: job.Edit.Image, budget: StepViewBudget}
+	p := &previewer{crop: job.Crop, orig: job.Edit.Image, mask: job.Edit.Mask, seamless: job.Seamless,
+		budget: StepViewBudget}
 	for v := 0; v < batch; v++ {
 		p.views = append(p.views, canvas.Editable(job.Edit.Image))
 		p.live = append(p.live, toRGBA(job.Edit.Image, job.Crop))
@@ -41,6 +45,13 @@ func (p *previewer) step(e WindowEvent, win image.Rectangle, winMask *canvas.Mas
 		patch, err := canvas.FromModel(pix, s, win.Dx(), win.Dy())
 		if err != nil {
 			continue
+		}
+		if p.seamless { // the steps show what the result will look like
+			blended, err := canvas.Seamless(p.orig, canvas.Patch{Window: win, Pixels: patch}, p.mask)
+			if err != nil {
+				continue
+			}
+			patch = blended.Pixels
 		}
 		if canvas.PasteImage(p.views[v], canvas.CopyRect(p.orig, winDoc)) != nil {
 			continue

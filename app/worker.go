@@ -24,6 +24,7 @@ type Job struct {
 	Crop     image.Rectangle
 	Edit     EditJob
 	Feather  int
+	Seamless bool // blend with canvas.Seamless before compositing
 	Settings Settings
 }
 
@@ -297,7 +298,8 @@ func (w *Worker) run(r *Run) {
 	w.poke()
 }
 
-// finish composites the final patches of every variation into the crop.
+// finish composites the final patches of every variation into the crop
+// (blended first when the job says so).
 func finish(job Job, out Outcome, batch int) (*Result, error) {
 	if len(out.Patches) != batch {
 		return nil, fmt.Errorf("the edit gave %d variations, want %d", len(out.Patches), batch)
@@ -306,7 +308,14 @@ func finish(job Job, out Outcome, batch int) (*Result, error) {
 	changed := canvas.ChangedRect(out.Patches[0], job.Edit.Mask, job.Feather).Add(job.Crop.Min)
 	res.Changed = changed
 	for v := 0; v < batch; v++ {
-		img, err := canvas.Composite(job.Edit.Image, out.Patches[v], job.Edit.Mask, job.Feather)
+		patches := out.Patches[v]
+		if job.Seamless {
+			var err error
+			if patches, err = SeamlessPatches(job.Edit.Image, job.Edit.Mask, patches); err != nil {
+				return nil, err
+			}
+		}
+		img, err := canvas.Composite(job.Edit.Image, patches, job.Edit.Mask, job.Feather)
 		if err != nil {
 			return nil, err
 		}

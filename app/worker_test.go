@@ -62,6 +62,20 @@ func paint(d *app.Document, r image.Rectangle) {
 	d.EndStroke()
 }
 
+// runToResult starts job and waits for a run that ends with a result.
+func runToResult(t *testing.T, w *app.Worker, job app.Job) app.Snapshot {
+	t.Helper()
+	r, err := w.Start(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := wait(t, r)
+	if snap.Result == nil {
+		t.Fatalf("run %v: %v", snap.Progress.State, snap.Err)
+	}
+	return snap
+}
+
 func wait(t *testing.T, r *app.Run) app.Snapshot {
 	t.Helper()
 	select {
@@ -249,14 +263,7 @@ func TestRealModelCropMatchesFullImage(t *testing.T) {
 	if job.Crop == d.Image.Bounds() {
 		t.Fatal("the crop is the whole picture; the test needs a smaller one")
 	}
-	r, err := w.Start(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap := wait(t, r)
-	if snap.Result == nil {
-		t.Fatalf("run %v: %v", snap.Progress.State, snap.Err)
-	}
+	snap := runToResult(t, w, job)
 	if len(snap.Steps) != 6 || snap.Progress.Fraction != 1 {
 		t.Errorf("%d steps, fraction %v", len(snap.Steps), snap.Progress.Fraction)
 	}

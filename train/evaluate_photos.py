@@ -30,6 +30,12 @@ is not applied to any method):
   resampled at every scale from T down to 1 while kept tokens are the
   encoded window; the VQ decode of the result fills the hole. Run in PyTorch
   from the bundle as exported (F16 weights included).
+- model + seamless blend: the model's fill blended in the gradient domain,
+  as the editor and `bartedit inpaint` do by default for a model without
+  prompts (canvas.Seamless): fill + the harmonic function (the harmonic
+  fill below, applied to the difference) that equals original - fill on
+  the pixels around the hole. The fill keeps its texture, the hole's
+  colours meet the surroundings.
 - VQ round trip: decode(encode(window)) in the hole, no sampling: the best
   the first stage allows (a reference, not a method).
 - harmonic: the smooth fill, Laplace's equation on the hole pixels with the
@@ -48,9 +54,9 @@ the natural level, so a fill far below it is smoother than the photo).
 Writes `--results` (train/RESULTS-photos.md, a file of its own: train/evaluate.py
 rewrites train/RESULTS.md as a whole, so neither script ever touches the
 other's output; the hand-written train/RESULTS-photos.notes.md is appended
-when it exists), the contact sheet `--samples` (one window per mask setting, from
-different groups: input with the hole in grey, mask, model, harmonic fill,
-original) and <run>/eval-photos.json, whose
+when it exists), the contact sheet `--samples` (one window per mask setting,
+from different groups: input with the hole in grey, mask, model, model +
+seamless blend, harmonic fill, original) and <run>/eval-photos.json, whose
 metrics train_photos.py export puts on the model card.
 """
 
@@ -73,13 +79,15 @@ import trainutil as tu  # noqa: E402
 from bundle import load_models, read_bart  # noqa: E402
 from edit import masked_edit  # noqa: E402
 from inpaint_metrics import (coverage, harmonic_fill, make_mask, mean_fill, psnr_hole,  # noqa: E402
-                             seam, ssim_hole, token_mask)
+                             seam, seamless_fill, ssim_hole, token_mask)
 from layout import grid_size  # noqa: E402
 
 KINDS = ("strokes", "blobs")
 SIZES = (0.05, 0.15, 0.30)
-METHODS = ("model", "vq", "harmonic", "mean")
-METHOD_NAMES = {"model": "model (chain)", "vq": "VQ round trip (reference)",
+METHODS = ("model", "seamless", "vq", "harmonic", "mean")
+MODEL_METHODS = ("model", "seamless")
+METHOD_NAMES = {"model": "model (chain)", "seamless": "model + seamless blend (editor default)",
+                "vq": "VQ round trip (reference)",
                 "harmonic": "harmonic fill", "mean": "mean colour"}
 
 
@@ -119,6 +127,7 @@ def run_eval(meta, vq, scales, windows, n_group, seed, log=print):
                 for r, i in enumerate(rows):
                     orig = windows[i].numpy()
                     fills = {"model": dec[r], "vq": recon[i],
+                             "seamless": seamless_fill(orig, dec[r], hole),
                              "harmonic": harmonic_fill(orig, hole), "mean": mean_fill(orig, hole)}
                     rec = {"kind": kind, "size": frac, "window": i, "hole": coverage(hole),
                            "tokens": float(tm.float().mean()), "seam_original": seam(orig, hole)}
@@ -153,7 +162,7 @@ def summarise(records):
 
 def save_sheet(path, examples, scale=2):
     from PIL import Image, ImageDraw
-    cols = ["input", "mask", "model", "harmonic fill", "original"]
+    cols = ["input", "mask", "model", "model + seamless", "harmonic fill", "original"]
     cell = 128 * scale
     pad, label_w, head = 6, 120, 18
     order = [(k, s) for k in KINDS for s in SIZES if (k, s) in examples]
@@ -170,7 +179,7 @@ def save_sheet(path, examples, scale=2):
         inp = e["original"].copy()
         inp[e["hole"]] = 128
         mask = np.repeat((e["hole"] * 255).astype(np.uint8)[..., None], 3, axis=2)
-        for c, a in enumerate([inp, mask, e["model"], e["harmonic"], e["original"]]):
+        for c, a in enumerate([inp, mask, e["model"], e["seamless"], e["harmonic"], e["original"]]):
             tile = Image.fromarray(a).resize((cell, cell), Image.NEAREST)
             sheet.paste(tile, (label_w + c * (cell + pad), y))
     os.makedirs(os.path.dirname(os.path.abspath(path)) or ".", exist_ok=True)
@@ -182,7 +191,7 @@ def card_metrics(summary):
     for size in SIZES:
         s = summary[("all", size)]
         pct = int(round(size * 100))
-        for name in ("model", "harmonic", "mean"):
+        for name in ("model", "seamless", "harmonic", "mean"):
             m[f"inpaint{pct}_psnr_{name}"] = s[f"psnr_{name}"]
             m[f"inpaint{pct}_ssim_{name}"] = s[f"ssim_{name}"]
             m[f"inpaint{pct}_seam_{name}"] = s[f"seam_{name}"]
@@ -266,19 +275,21 @@ def write_results(path, args, meta, summary, n_windows, n_photos, seconds):
                    with_original=True)
 
     lines += ["## Model against the baselines (computed from the tables above)", ""]
-    for metric, label, better in (("psnr", "PSNR", max), ("ssim", "SSIM", max)):
-        for base in ("harmonic", "mean"):
-            wins = [(k, s) for (k, s), v in summary.items() if k != "all"
-                    and v[f"{metric}_model"] > v[f"{metric}_{base}"]]
-            lines.append(f"- {label}: the model beats the {METHOD_NAMES[base]} in {len(wins)} of "
-                         f"{len(KINDS) * len(SIZES)} mask settings"
-                         + (f" ({', '.join(f'{k} {int(round(s * 100))}%' for k, s in wins)})."
-                            if wins else "."))
-    closer = [(k, s) for (k, s), v in summary.items() if k != "all"
-              and abs(v["seam_model"] - v["seam_original"]) < abs(v["seam_harmonic"] -
-                                                                  v["seam_original"])]
-    lines.append(f"- Seam: the model's seam is nearer the photo's own level than the harmonic "
-                 f"fill's in {len(closer)} of {len(KINDS) * len(SIZES)} mask settings.")
+    n_settings = len(KINDS) * len(SIZES)
+    for ours in MODEL_METHODS:
+        for metric, label in (("psnr", "PSNR"), ("ssim", "SSIM")):
+            for base in ("harmonic", "mean"):
+                wins = [(k, s) for (k, s), v in summary.items() if k != "all"
+                        and v[f"{metric}_{ours}"] > v[f"{metric}_{base}"]]
+                lines.append(f"- {label}: {METHOD_NAMES[ours]} beats the {METHOD_NAMES[base]} in "
+                             f"{len(wins)} of {n_settings} mask settings"
+                             + (f" ({', '.join(f'{k} {int(round(s * 100))}%' for k, s in wins)})."
+                                if wins else "."))
+        closer = [(k, s) for (k, s), v in summary.items() if k != "all"
+                  and abs(v[f"seam_{ours}"] - v["seam_original"]) < abs(v["seam_harmonic"] -
+                                                                         v["seam_original"])]
+        lines.append(f"- Seam: {METHOD_NAMES[ours]} is nearer the photo's own level than the "
+                     f"harmonic fill in {len(closer)} of {n_settings} mask settings.")
     vq_gap = np.mean([v["psnr_vq"] - v["psnr_model"] for (k, s), v in summary.items() if k != "all"])
     lines.append(f"- The VQ round trip is {vq_gap:.2f} dB PSNR above the model on average: "
                  "the part of the model's error that is the chain's, not the first stage's.")
@@ -289,7 +300,8 @@ def write_results(path, args, meta, summary, n_windows, n_photos, seconds):
     rel = os.path.relpath(os.path.abspath(args.samples), os.path.dirname(os.path.abspath(path)))
     lines += ["", f"![contact sheet]({rel})", "",
               f"`{rel}`: one window per mask setting: the input (hole in grey), the mask, the "
-              f"model's fill, the harmonic fill and the original (evaluation took "
+              f"model's fill, the same with the seamless blend, the harmonic fill and the "
+              f"original (evaluation took "
               f"{seconds / 60:.1f} min).", ""]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
@@ -334,10 +346,11 @@ def main(argv=None):
     write_results(args.results, args, meta, summary, len(windows), n_photos, seconds)
     for size in SIZES:
         s = summary[("all", size)]
-        log(f"{int(size * 100)}%: PSNR model {s['psnr_model']:.2f} / harmonic "
-            f"{s['psnr_harmonic']:.2f} / mean {s['psnr_mean']:.2f} dB; SSIM "
-            f"{s['ssim_model']:.3f} / {s['ssim_harmonic']:.3f} / {s['ssim_mean']:.3f}; seam "
-            f"{s['seam_model']:.2f} / {s['seam_harmonic']:.2f} / {s['seam_mean']:.2f} "
+        log(f"{int(size * 100)}%: PSNR model {s['psnr_model']:.2f} / seamless "
+            f"{s['psnr_seamless']:.2f} / harmonic {s['psnr_harmonic']:.2f} / mean "
+            f"{s['psnr_mean']:.2f} dB; SSIM {s['ssim_model']:.3f} / {s['ssim_seamless']:.3f} / "
+            f"{s['ssim_harmonic']:.3f} / {s['ssim_mean']:.3f}; seam {s['seam_model']:.2f} / "
+            f"{s['seam_seamless']:.2f} / {s['seam_harmonic']:.2f} / {s['seam_mean']:.2f} "
             f"(photo {s['seam_original']:.2f})")
     log(f"wrote {args.results}, {args.samples} ({seconds / 60:.1f} min)")
     return 0

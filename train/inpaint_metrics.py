@@ -1,7 +1,8 @@
 """Free-form hole masks, two simple fills and the metrics of the photos evaluation.
 
 evaluate_photos.py's docstring defines them: "strokes" and "blobs" masks
-of a given coverage, the harmonic (Laplace) fill and the mean-colour fill,
+of a given coverage, the harmonic (Laplace) fill, the seamless blend of a
+fill (the same solve on the difference) and the mean-colour fill,
 PSNR and SSIM inside the hole, and the seam across the hole's edge. Images
 are float numpy arrays (H, W, 3) in 0..255, masks bool (H, W).
 """
@@ -136,6 +137,13 @@ def harmonic_fill(img, hole, tol=1e-6, max_iter=10000):
         rs = rs_new
     out = x * (1 - h) + u * h
     return np.transpose(out, (1, 2, 0))
+
+
+def seamless_fill(img, fill, hole):
+    """The fill blended into img in the gradient domain (the editor's canvas.Seamless):
+    fill + the harmonic function on the hole equal to img - fill around it."""
+    fill = np.asarray(fill, np.float64)
+    return fill + harmonic_fill(np.asarray(img, np.float64) - fill, hole)
 
 
 def mean_fill(img, hole):

@@ -188,11 +188,13 @@ class PhotosPipelineTest(unittest.TestCase):
                                   "--windows", "2", "--group", "1"])
             with open(results, encoding="utf-8") as f:
                 text = f.read()
-            for s in ("PSNR inside the hole", "harmonic fill", "mean colour", "Seam"):
+            for s in ("PSNR inside the hole", "harmonic fill", "mean colour", "Seam",
+                      "model + seamless blend"):
                 self.assertIn(s, text)
             with open(os.path.join(run, "eval-photos.json")) as f:
                 ev = json.load(f)["metrics"]
             self.assertIn("inpaint30_psnr_harmonic", ev)
+            self.assertIn("inpaint30_psnr_seamless", ev)
             self.assertTrue(os.path.exists(sheet))
             meta = pe.export_run(run, bart, log=quiet)  # the card now carries the evaluation
             self.assertIn("inpaint5_psnr_model", meta["metrics"])

@@ -32,6 +32,7 @@ type sidePanel struct {
 	seed        widget.Editor
 	dice        widget.Clickable
 	feather     widget.Editor
+	seamless    widget.Bool
 	variations  widget.Editor
 	runBtn      widget.Clickable
 	acceptBtn   widget.Clickable
@@ -73,6 +74,7 @@ func (p *sidePanel) init(card app.Card, d app.Settings) {
 	}
 	numberEditor(&p.seed, strconv.FormatUint(d.Seed, 10), "0123456789")
 	numberEditor(&p.feather, strconv.Itoa(d.Feather), "0123456789")
+	p.seamless.Value = d.Seamless
 	numberEditor(&p.variations, strconv.Itoa(d.Variations), "0123456789")
 	p.rng = rand.New(rand.NewPCG(rand.Uint64(), 1))
 }
@@ -117,6 +119,7 @@ func (p *sidePanel) settings(card app.Card) (app.Settings, error) {
 	if s.Variations, err = num("variations", &p.variations); err != nil {
 		return s, err
 	}
+	s.Seamless = p.seamless.Value
 	return s, nil
 }
 
@@ -239,6 +242,10 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 		)
 	}, func(gtx layout.Context) layout.Dimensions {
 		return p.row(gtx, th, []string{"feather px"}, []*widget.Editor{&p.feather})
+	}, func(gtx layout.Context) layout.Dimensions {
+		cb := material.CheckBox(th, &p.seamless, "seamless blend (match the colours at the edge)")
+		cb.TextSize, cb.Size = unit.Sp(13), unit.Dp(20)
+		return cb.Layout(gtx)
 	}, func(gtx layout.Context) layout.Dimensions {
 		return p.row(gtx, th, []string{"variations"}, []*widget.Editor{&p.variations})
 	})

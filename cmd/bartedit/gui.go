@@ -26,6 +26,7 @@ type editFlags struct {
 	maxPixels  int64
 	variations int
 	feather    int
+	blend      string
 }
 
 func init() {
@@ -43,11 +44,15 @@ README.md ("The editor") lists every shortcut.`,
 			fl.gen.register(fs, true)
 			fs.IntVar(&fl.variations, "variations", 1, "variations per run (1..8)")
 			fs.IntVar(&fl.feather, "feather", 4, "feather width in pixels outside the mask")
+			fs.StringVar(&fl.blend, "blend", "auto", blendFlagHelp)
 			fs.Int64Var(&fl.maxPixels, "max-pixels", canvas.DefaultMaxPixels, "largest picture opened, in pixels (width*height)")
 		},
 		Run: func(ctx context.Context, std stdio, args []string) error {
 			if len(args) > 1 {
 				return usagef("at most one picture")
+			}
+			if _, err := parseBlend(fl.blend, false); err != nil {
+				return err
 			}
 			path := ""
 			if len(args) == 1 {
@@ -191,6 +196,9 @@ func (fl editFlags) settings(card app.Card) (app.Settings, error) {
 	}
 	s.Text, s.Seed, s.Variations, s.Feather = g.text, g.seed, fl.variations, fl.feather
 	var err error
+	if s.Seamless, err = parseBlend(fl.blend, s.Seamless); err != nil {
+		return s, err
+	}
 	if s.Chain, err = perScale("--chain", g.chain, card.T, s.Chain, strconv.Atoi); err != nil {
 		return s, err
 	}

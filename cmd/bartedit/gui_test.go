@@ -43,4 +43,8 @@ func TestGUIArgs(t *testing.T) {
 	if code == 0 {
 		t.Errorf("edit --variations 0: exit 0 (%q)", stderr)
 	}
+	code, _, stderr = runCLI(t, "edit", "--blend", "soft", pic)
+	if code == 0 || !strings.Contains(stderr, "--blend must be auto, seamless or feather") {
+		t.Errorf("edit --blend soft: exit %d (%q)", code, stderr)
+	}
 }

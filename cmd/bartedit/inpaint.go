@@ -16,6 +16,7 @@ import (
 // inpaintFlags are inpaint's own flags besides the model and sampling ones.
 type inpaintFlags struct {
 	in, maskPath, out, stepsDir string
+	blend                       string
 	feather, context            int
 	dilate, force               bool
 	maxPixels                   int64
@@ -28,14 +29,17 @@ func init() {
 	)
 	commands = append(commands, &command{
 		Name:      "inpaint",
-		UsageLine: "-i in.png -m mask.png -o out.png [--class C] [--text \"...\"] [--seed N] [--feather PX] [--steps-dir DIR] [sampling flags]",
+		UsageLine: "-i in.png -m mask.png -o out.png [--class C] [--text \"...\"] [--seed N] [--blend B] [--feather PX] [--steps-dir DIR] [sampling flags]",
 		Short:     "regenerate the masked part of an image",
 		Long: `Inpaint regenerates the masked part of a PNG or JPEG image with the masked
 forward-backward process of ImageBART. The mask is an image of the same size:
 white pixels are regenerated (if it has transparency, opaque pixels are).
 Each masked region goes to the model in a square window around it with
 --context pixels of margin, resized to the model's resolution; the result
-is resized back and blended in with a feathered edge of --feather pixels.
+is resized back and blended in: with --blend seamless its colours are
+corrected to meet the picture's at the mask's edge (gradient-domain
+blending; the default for models without prompts, such as the photos
+model), and in every case the edge is feathered over --feather pixels.
 Pixels farther than the feather from the mask keep their exact values.
 The output is always PNG and never overwrites a file without --force.`,
 		Flags: func(fs *flag.FlagSet) {
@@ -45,6 +49,7 @@ The output is always PNG and never overwrites a file without --force.`,
 			fs.StringVar(&fl.out, "o", "", "output PNG")
 			fs.StringVar(&fl.stepsDir, "steps-dir", "", "write every reverse step of every window as a PNG into this folder")
 			fs.IntVar(&fl.feather, "feather", 4, "feather width in pixels outside the mask")
+			fs.StringVar(&fl.blend, "blend", "auto", blendFlagHelp)
 			fs.IntVar(&fl.context, "context", 32, "context margin in pixels around each masked region")
 			fs.BoolVar(&fl.dilate, "dilate", false, "also regenerate the tokens next to masked ones")
 			fs.BoolVar(&fl.force, "force", false, "overwrite the output file")
@@ -60,6 +65,9 @@ The output is always PNG and never overwrites a file without --force.`,
 				return usagef("--feather must be 0..1000")
 			case fl.context < 0:
 				return usagef("--context must not be negative")
+			}
+			if _, err := parseBlend(fl.blend, false); err != nil {
+				return err
 			}
 			return runInpaint(ctx, std, g, fl)
 		},
@@ -100,6 +108,10 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 		return err
 	}
 	req.Preview = fl.stepsDir != ""
+	seamless, err := parseBlend(fl.blend, app.SeamlessByDefault(m.Meta))
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	out, err := app.Inpaint(ctx, app.ModelEngine{M: m}, app.EditJob{
 		// The feather ramp is clipped at window edges: keep the margin wider.
@@ -110,6 +122,11 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 	}
 	fmt.Fprintf(std.Err, "%d reverse steps on %s\n", out.Steps, m.Backend().Name())
 	patches, windows := out.Patches[0], out.Windows
+	if seamless {
+		if patches, err = app.SeamlessPatches(img, mask, patches); err != nil {
+			return err
+		}
+	}
 	result, err := canvas.Composite(img, patches, mask, fl.feather)
 	if err != nil {
 		return err

@@ -98,6 +98,7 @@ func TestInpaintBadInput(t *testing.T) {
 		{"output exists", "in.png", "mask.png", "exists.png", nil, 1, "--force"},
 		{"unwritable", "in.png", "mask.png", "no/such/dir/o7.png", nil, 1, "o7.png"},
 		{"missing flags", "in.png", "", "o8.png", nil, 2, "need -i"},
+		{"bad blend", "in.png", "mask.png", "o10.png", []string{"--blend", "soft"}, 2, "--blend must be auto, seamless or feather"},
 		{"bad class", "in.png", "mask.png", "o9.png", []string{"--model", "../../model/testdata/fixture-text.bart", "--class", "dgo"}, 1, `did you mean "dog"`},
 	}
 	for _, c := range cases {
@@ -216,4 +217,54 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestInpaintPhotosBlendsSeamlessly runs the embedded photos model on a
+// smooth picture: by default (--blend auto, seamless for a model without
+// prompts) the fill meets the picture along the mask's edge, with a far
+// smaller step there than --blend feather leaves; both keep every pixel
+// beyond the feather.
+func TestInpaintPhotosBlendsSeamlessly(t *testing.T) {
+	dir := t.TempDir()
+	in, mask := filepath.Join(dir, "in.png"), filepath.Join(dir, "mask.png")
+	src := gradient(160, 120)
+	box := image.Rect(60, 40, 100, 80)
+	writeTestPNG(t, in, src)
+	writeTestPNG(t, mask, boxMask(160, 120, box))
+	edge := func(blend string) float64 {
+		out := filepath.Join(dir, blend+".png")
+		args := []string{"inpaint", "--model", "photos", "-i", in, "-m", mask, "-o", out, "--seed", "3"}
+		if blend != "auto" {
+			args = append(args, "--blend", blend)
+		}
+		if code, _, stderr := runCLI(t, args...); code != 0 {
+			t.Fatalf("--blend %s: exit %d: %s", blend, code, stderr)
+		}
+		res, err := png.Decode(bytes.NewReader(mustRead(t, out)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grown := box.Inset(-5) // the default feather, 4, and one pixel of rounding
+		sum, n := 0.0, 0
+		for y := 0; y < 120; y++ {
+			for x := 0; x < 160; x++ {
+				a, b := color.NRGBAModel.Convert(res.At(x, y)).(color.NRGBA), src.NRGBAAt(x, y)
+				if !image.Pt(x, y).In(grown) && a != b {
+					t.Fatalf("--blend %s: pixel (%d,%d) beyond the feather changed", blend, x, y)
+				}
+				onEdge := image.Pt(x, y).In(box) && !image.Pt(x, y).In(box.Inset(1))
+				if onEdge {
+					for _, d := range []int{int(a.R) - int(b.R), int(a.G) - int(b.G), int(a.B) - int(b.B)} {
+						sum += float64(max(d, -d))
+						n++
+					}
+				}
+			}
+		}
+		return sum / float64(n)
+	}
+	feather, seamless := edge("feather"), edge("auto")
+	if seamless > feather/3 {
+		t.Errorf("mean step at the mask's edge: %.1f seamless (the default), %.1f feathered; want under a third", seamless, feather)
+	}
 }

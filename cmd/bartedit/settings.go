@@ -10,6 +10,25 @@ import (
 	"bartedit/model"
 )
 
+// blendFlagHelp is the help of --blend (inpaint and edit).
+const blendFlagHelp = `how the fill meets the picture: "seamless" (gradient-domain blend, the fill's colours ` +
+	`meet the picture's at the mask's edge), "feather" (the fill as the model drew it, softened over ` +
+	`--feather pixels) or "auto" (seamless for a model without prompts, feather for one with)`
+
+// parseBlend resolves --blend against the model's default (app.SeamlessByDefault):
+// true for the seamless blend.
+func parseBlend(v string, byDefault bool) (bool, error) {
+	switch v {
+	case "", "auto":
+		return byDefault, nil
+	case "seamless":
+		return true, nil
+	case "feather":
+		return false, nil
+	}
+	return false, usagef("--blend must be auto, seamless or feather, not %q", v)
+}
+
 // genFlags are the model, prompt and sampling flags shared by inpaint,
 // sample and denoise.
 type genFlags struct {
