@@ -63,8 +63,10 @@ kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 rm -f "$state"
 
 # 2. The picture, a mask being painted (the button still down).
-# A run long enough to be caught mid-way: 8 iterations per scale, 3 variations.
-BARTEDIT_STATE_LOG="$state" "$bin" edit --chain 8 --variations 3 "$work/house.png" >/dev/null 2>&1 &
+# A run long enough to be caught mid-way: 8 iterations per scale, 3 variations;
+# the emoji model (Auto would pick the photos model for a picture this size),
+# whose class and text prompts the panel then shows.
+BARTEDIT_STATE_LOG="$state" "$bin" edit --model emoji --chain 8 --variations 3 "$work/house.png" >/dev/null 2>&1 &
 pids+=($!)
 waitfor '"title":"house.png - bartedit"'
 sleep 1

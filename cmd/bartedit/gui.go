@@ -122,6 +122,7 @@ func runGUI(std stdio, fl editFlags, path string) error {
 	if err != nil {
 		return err
 	}
+	prefs = sessionPrefs(prefs, fl.gen.model, emb)
 	worker := app.NewWorker(eng, card)
 	env := ui.Env{Runner: worker, Files: nativeDialogs{}, Settings: &start, Limits: canvas.Limits{MaxPixels: fl.maxPixels,
 		Hint: "raise it with --max-pixels"}, Models: embeddedSource(embedded), Model: emb.Name, Prefs: &prefs}
@@ -184,6 +185,22 @@ func hasModel(list []embeddedModel, name string) bool {
 		}
 	}
 	return false
+}
+
+// sessionPrefs is the editor's starting model choice. A model named with
+// --model (an embedded name or a file) stays whatever picture opens, as if
+// picked by hand, until Auto is clicked; the choice remembered on disk
+// changes only when a button is clicked. Without --model, the remembered
+// choice (or Auto).
+func sessionPrefs(saved app.Prefs, flagModel string, emb embeddedModel) app.Prefs {
+	switch {
+	case flagModel == "":
+	case emb.Name != "":
+		saved.Model = emb.Name
+	default:
+		saved.Model = flagModel
+	}
+	return saved
 }
 
 // settings are the panel's starting values: the model's defaults, with

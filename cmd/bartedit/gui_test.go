@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"bartedit/app"
 )
 
 // TestGUIArgs: no arguments, or a first argument that is an existing file
@@ -46,5 +48,29 @@ func TestGUIArgs(t *testing.T) {
 	code, _, stderr = runCLI(t, "edit", "--blend", "soft", pic)
 	if code == 0 || !strings.Contains(stderr, "--blend must be auto, seamless or feather") {
 		t.Errorf("edit --blend soft: exit %d (%q)", code, stderr)
+	}
+}
+
+// TestSessionPrefs: --model pins the editor's model for the session (Auto
+// then does not switch away from it when a picture opens); without it the
+// remembered choice holds.
+func TestSessionPrefs(t *testing.T) {
+	emoji := embeddedModel{Name: "emoji"}
+	cases := []struct {
+		saved     app.Prefs
+		flag      string
+		emb       embeddedModel
+		wantModel string
+	}{
+		{app.Prefs{}, "", embeddedModel{}, ""},
+		{app.Prefs{Model: "photos"}, "", embeddedModel{}, "photos"},
+		{app.Prefs{}, "emoji", emoji, "emoji"},
+		{app.Prefs{Model: "photos"}, "emoji", emoji, "emoji"},
+		{app.Prefs{}, "/models/mine.bart", embeddedModel{}, "/models/mine.bart"},
+	}
+	for _, c := range cases {
+		if got := sessionPrefs(c.saved, c.flag, c.emb); got.Model != c.wantModel {
+			t.Errorf("sessionPrefs(%+v, %q) model %q, want %q", c.saved, c.flag, got.Model, c.wantModel)
+		}
 	}
 }
