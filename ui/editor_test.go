@@ -269,3 +269,31 @@ func TestNumberFieldFocus(t *testing.T) {
 		t.Errorf("settings seed %v, %v; want 42", s.Seed, err)
 	}
 }
+
+// TestBlendChoice: the panel starts with the model's blend (the fixture
+// takes prompts: feather) and its two buttons set Settings.Seamless.
+func TestBlendChoice(t *testing.T) {
+	h := newHarness(t)
+	h.open(200, 100)
+	seamless := func() bool {
+		t.Helper()
+		s, err := h.ed.Settings()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.Seamless
+	}
+	if seamless() {
+		t.Fatal("a prompted model starts with the seamless blend")
+	}
+	h.ed.panel.seamlessBtn.Click()
+	h.frame()
+	if !seamless() {
+		t.Error("the seamless button did not choose the seamless blend")
+	}
+	h.ed.panel.featherBtn.Click()
+	h.frame()
+	if seamless() {
+		t.Error("the feather button did not choose the feathered fill")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"gioui.org/layout"
-	"gioui.org/unit"
 	"gioui.org/widget"
 
 	"bartedit/app"
@@ -154,15 +153,7 @@ func (m *modelSwitch) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 		return layout.Dimensions{}
 	}
 	btn := func(c *widget.Clickable, label string, on bool) layout.FlexChild {
-		return layout.Rigid(func(gtx layout.Context) layout.Dimensions {
-			b := flatButton(e.th, c, label)
-			b.Inset = layout.Inset{Top: 4, Bottom: 4, Left: 8, Right: 8}
-			b.TextSize = 12
-			if !on {
-				b.Background = grey
-			}
-			return layout.Inset{Right: unit.Dp(4)}.Layout(gtx, b.Layout)
-		})
+		return layout.Rigid(choiceButton(e.th, c, label, on))
 	}
 	var cs []layout.FlexChild
 	for i, n := range m.names {

@@ -32,7 +32,9 @@ type sidePanel struct {
 	seed        widget.Editor
 	dice        widget.Clickable
 	feather     widget.Editor
-	seamless    widget.Bool
+	seamless    bool // the blend: seamless, else feather
+	seamlessBtn widget.Clickable
+	featherBtn  widget.Clickable
 	variations  widget.Editor
 	runBtn      widget.Clickable
 	acceptBtn   widget.Clickable
@@ -74,7 +76,7 @@ func (p *sidePanel) init(card app.Card, d app.Settings) {
 	}
 	numberEditor(&p.seed, strconv.FormatUint(d.Seed, 10), "0123456789")
 	numberEditor(&p.feather, strconv.Itoa(d.Feather), "0123456789")
-	p.seamless.Value = d.Seamless
+	p.seamless = d.Seamless
 	numberEditor(&p.variations, strconv.Itoa(d.Variations), "0123456789")
 	p.rng = rand.New(rand.NewPCG(rand.Uint64(), 1))
 }
@@ -119,7 +121,7 @@ func (p *sidePanel) settings(card app.Card) (app.Settings, error) {
 	if s.Variations, err = num("variations", &p.variations); err != nil {
 		return s, err
 	}
-	s.Seamless = p.seamless.Value
+	s.Seamless = p.seamless
 	return s, nil
 }
 
@@ -145,6 +147,12 @@ func (p *sidePanel) update(gtx layout.Context, e *Editor) {
 	}
 	if t := p.text.Text(); t != p.lastText {
 		p.lastText, p.feedback = t, e.card.CheckText(t)
+	}
+	if p.seamlessBtn.Clicked(gtx) {
+		p.seamless = true
+	}
+	if p.featherBtn.Clicked(gtx) {
+		p.seamless = false
 	}
 	if p.dice.Clicked(gtx) {
 		p.seed.SetText(strconv.FormatUint(p.rng.Uint64()%1_000_000, 10))
@@ -243,9 +251,13 @@ func (p *sidePanel) layout(gtx layout.Context, e *Editor) layout.Dimensions {
 	}, func(gtx layout.Context) layout.Dimensions {
 		return p.row(gtx, th, []string{"feather px"}, []*widget.Editor{&p.feather})
 	}, func(gtx layout.Context) layout.Dimensions {
-		cb := material.CheckBox(th, &p.seamless, "seamless blend (match the colours at the edge)")
-		cb.TextSize, cb.Size = unit.Sp(13), unit.Dp(20)
-		return cb.Layout(gtx)
+		return layout.Flex{Alignment: layout.Middle}.Layout(gtx,
+			layout.Flexed(1, func(gtx layout.Context) layout.Dimensions {
+				return p.row(gtx, th, []string{"blend"}, nil)
+			}),
+			layout.Rigid(choiceButton(th, &p.seamlessBtn, "seamless", p.seamless)),
+			layout.Rigid(choiceButton(th, &p.featherBtn, "feather", !p.seamless)),
+		)
 	}, func(gtx layout.Context) layout.Dimensions {
 		return p.row(gtx, th, []string{"variations"}, []*widget.Editor{&p.variations})
 	})

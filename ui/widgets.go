@@ -37,6 +37,20 @@ func flatButton(th *material.Theme, c *widget.Clickable, label string) button {
 		TextSize: 14, Inset: layout.Inset{Top: 10, Bottom: 10, Left: 12, Right: 12}}
 }
 
+// choiceButton is a small button of a row of choices (the model picker,
+// the blend): in the accent colour when on, grey when off.
+func choiceButton(th *material.Theme, c *widget.Clickable, label string, on bool) layout.Widget {
+	return func(gtx layout.Context) layout.Dimensions {
+		b := flatButton(th, c, label)
+		b.Inset = layout.Inset{Top: 4, Bottom: 4, Left: 8, Right: 8}
+		b.TextSize = 12
+		if !on {
+			b.Background = grey
+		}
+		return layout.Inset{Right: unit.Dp(4)}.Layout(gtx, b.Layout)
+	}
+}
+
 // Layout draws the button as one cached image (background and text):
 // one draw instead of two, which is what a draw costs in software GL.
 func (b button) Layout(gtx layout.Context) layout.Dimensions {
