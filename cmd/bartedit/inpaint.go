@@ -126,6 +126,9 @@ func runInpaint(ctx context.Context, std stdio, g genFlags, fl inpaintFlags) err
 		if patches, err = app.SeamlessPatches(img, mask, patches); err != nil {
 			return err
 		}
+		if fl.blend != "seamless" {
+			fmt.Fprintln(std.Err, "blend: seamless, the default for a model without prompts (--blend feather keeps the fill's own colours)")
+		}
 	}
 	result, err := canvas.Composite(img, patches, mask, fl.feather)
 	if err != nil {
