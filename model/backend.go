@@ -101,6 +101,32 @@ func (p AttnParams) Visible(qi, kj int) bool {
 	return qi < p.NUnmasked && kj < p.NUnmasked
 }
 
+// attnShape is what the operands of an Attention call measure.
+type attnShape struct{ b, lq, lk, kvLen, width, dh int }
+
+// checkAttention measures Attention's operands, panicking (as every op does)
+// when they disagree; every backend's Attention starts with it.
+func checkAttention(dst, q, k, v *Tensor, p AttnParams) attnShape {
+	s := attnShape{b: q.Dim(0), lq: q.Dim(1), width: q.Dim(2), lk: k.Dim(1), kvLen: p.KVLen}
+	if s.kvLen == 0 {
+		s.kvLen = s.lk
+	}
+	must(p.Heads > 0 && s.width%p.Heads == 0 && k.Dim(0) == s.b && k.Dim(2) == s.width &&
+		v.Len() == k.Len() && s.kvLen <= s.lk && s.kvLen > 0 && dst.Len() == q.Len(),
+		"Attention", "q %v k %v v %v", q.shape, k.shape, v.shape)
+	s.dh = s.width / p.Heads
+	return s
+}
+
+// checkGroupNorm measures GroupNorm's operands (batch, channels, elements
+// per channel, channels per group), panicking when they disagree.
+func checkGroupNorm(dst, x, gamma, beta *Tensor, groups int) (b, c, hw, cg int) {
+	b, c = x.Dim(0), x.Dim(1)
+	must(groups > 0 && c%groups == 0 && dst.Len() == x.Len() && gamma.Len() == c && beta.Len() == c,
+		"GroupNorm", "x %v groups %d", x.shape, groups)
+	return b, c, x.Len() / (b * c), c / groups
+}
+
 // Tensor is a dense row-major float32 array that lives on a Backend.
 // A view (Rows) shares storage with its parent.
 type Tensor struct {

@@ -135,12 +135,8 @@ func im2col(cols, img []float32, c, h, wd, kh, kw int, p ConvParams, y0, rows, w
 
 // GroupNorm implements Backend.
 func (*CPU) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, doSiLU bool) {
-	b, c := x.Dim(0), x.Dim(1)
-	must(c%groups == 0 && dst.Len() == x.Len() && gamma.Len() == c && beta.Len() == c,
-		"GroupNorm", "x %v groups %d", x.shape, groups)
-	hw := x.Len() / (b * c)
+	b, c, hw, cg := checkGroupNorm(dst, x, gamma, beta, groups)
 	xs, ds, gs, bs := f32(x), f32(dst), f32(gamma), f32(beta)
-	cg := c / groups
 	parallelFor(b*groups, 1, func(lo, hi int) {
 		for bg := lo; bg < hi; bg++ {
 			n, g := bg/groups, bg%groups

@@ -7,15 +7,8 @@ import "math"
 // a single query (one decoded token) uses plain dot products, spread over
 // heads.
 func (*CPU) Attention(dst, q, k, v *Tensor, p AttnParams) {
-	b, lq, width := q.Dim(0), q.Dim(1), q.Dim(2)
-	lk := k.Dim(1)
-	kvLen := p.KVLen
-	if kvLen == 0 {
-		kvLen = lk
-	}
-	must(width%p.Heads == 0 && k.Dim(0) == b && k.Dim(2) == width && v.Len() == k.Len() &&
-		kvLen <= lk && kvLen > 0 && dst.Len() == q.Len(), "Attention", "q %v k %v v %v", q.shape, k.shape, v.shape)
-	dh := width / p.Heads
+	s := checkAttention(dst, q, k, v, p)
+	b, lq, lk, kvLen, width, dh := s.b, s.lq, s.lk, s.kvLen, s.width, s.dh
 	qs, ks, vs, ds := f32(q), f32(k), f32(v), f32(dst)
 	if lq == 1 {
 		parallelFor(b*p.Heads, max(1, 65536/(kvLen*dh)), func(lo, hi int) {

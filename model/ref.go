@@ -78,12 +78,8 @@ func convOut(in, k, padA, padB, stride int) int { return (in+padA+padB-k)/stride
 
 // GroupNorm implements Backend.
 func (*Reference) GroupNorm(dst, x, gamma, beta *Tensor, groups int, eps float32, silu bool) {
-	b, c := x.Dim(0), x.Dim(1)
-	must(c%groups == 0 && dst.Len() == x.Len() && gamma.Len() == c && beta.Len() == c,
-		"GroupNorm", "x %v groups %d", x.shape, groups)
-	hw := x.Len() / (b * c)
+	b, c, hw, cg := checkGroupNorm(dst, x, gamma, beta, groups)
 	xs, ds, gs, bs := f32(x), f32(dst), f32(gamma), f32(beta)
-	cg := c / groups
 	for n := 0; n < b; n++ {
 		for g := 0; g < groups; g++ {
 			base := (n*c + g*cg) * hw
@@ -132,15 +128,8 @@ func (*Reference) LayerNorm(dst, x, gamma, beta *Tensor, eps float32) {
 
 // Attention implements Backend.
 func (*Reference) Attention(dst, q, k, v *Tensor, p AttnParams) {
-	b, lq, width := q.Dim(0), q.Dim(1), q.Dim(2)
-	lk := k.Dim(1)
-	kvLen := p.KVLen
-	if kvLen == 0 {
-		kvLen = lk
-	}
-	must(width%p.Heads == 0 && k.Dim(0) == b && k.Dim(2) == width && v.Len() == k.Len() &&
-		kvLen <= lk && dst.Len() == q.Len(), "Attention", "q %v k %v v %v", q.shape, k.shape, v.shape)
-	dh := width / p.Heads
+	s := checkAttention(dst, q, k, v, p)
+	b, lq, lk, kvLen, width, dh := s.b, s.lq, s.lk, s.kvLen, s.width, s.dh
 	qs, ks, vs, ds := f32(q), f32(k), f32(v), f32(dst)
 	scores := make([]float64, kvLen)
 	for n := 0; n < b; n++ {
