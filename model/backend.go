@@ -101,21 +101,18 @@ func (p AttnParams) Visible(qi, kj int) bool {
 	return qi < p.NUnmasked && kj < p.NUnmasked
 }
 
-// attnShape is what the operands of an Attention call measure.
-type attnShape struct{ b, lq, lk, kvLen, width, dh int }
-
-// checkAttention measures Attention's operands, panicking (as every op does)
-// when they disagree; every backend's Attention starts with it.
-func checkAttention(dst, q, k, v *Tensor, p AttnParams) attnShape {
-	s := attnShape{b: q.Dim(0), lq: q.Dim(1), width: q.Dim(2), lk: k.Dim(1), kvLen: p.KVLen}
-	if s.kvLen == 0 {
-		s.kvLen = s.lk
+// checkAttention measures Attention's operands (batch, query rows, key
+// rows, keys used, width, head width), panicking (as every op does) when
+// they disagree; every backend's Attention starts with it.
+func checkAttention(dst, q, k, v *Tensor, p AttnParams) (b, lq, lk, kvLen, width, dh int) {
+	b, lq, width, lk, kvLen = q.Dim(0), q.Dim(1), q.Dim(2), k.Dim(1), p.KVLen
+	if kvLen == 0 {
+		kvLen = lk
 	}
-	must(p.Heads > 0 && s.width%p.Heads == 0 && k.Dim(0) == s.b && k.Dim(2) == s.width &&
-		v.Len() == k.Len() && s.kvLen <= s.lk && s.kvLen > 0 && dst.Len() == q.Len(),
+	must(p.Heads > 0 && width%p.Heads == 0 && k.Dim(0) == b && k.Dim(2) == width &&
+		v.Len() == k.Len() && kvLen <= lk && kvLen > 0 && dst.Len() == q.Len(),
 		"Attention", "q %v k %v v %v", q.shape, k.shape, v.shape)
-	s.dh = s.width / p.Heads
-	return s
+	return b, lq, lk, kvLen, width, width / p.Heads
 }
 
 // checkGroupNorm measures GroupNorm's operands (batch, channels, elements

@@ -7,8 +7,7 @@ import "math"
 // a single query (one decoded token) uses plain dot products, spread over
 // heads.
 func (*CPU) Attention(dst, q, k, v *Tensor, p AttnParams) {
-	s := checkAttention(dst, q, k, v, p)
-	b, lq, lk, kvLen, width, dh := s.b, s.lq, s.lk, s.kvLen, s.width, s.dh
+	b, lq, lk, kvLen, width, dh := checkAttention(dst, q, k, v, p)
 	qs, ks, vs, ds := f32(q), f32(k), f32(v), f32(dst)
 	if lq == 1 {
 		parallelFor(b*p.Heads, max(1, 65536/(kvLen*dh)), func(lo, hi int) {

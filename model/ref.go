@@ -128,8 +128,7 @@ func (*Reference) LayerNorm(dst, x, gamma, beta *Tensor, eps float32) {
 
 // Attention implements Backend.
 func (*Reference) Attention(dst, q, k, v *Tensor, p AttnParams) {
-	s := checkAttention(dst, q, k, v, p)
-	b, lq, lk, kvLen, width, dh := s.b, s.lq, s.lk, s.kvLen, s.width, s.dh
+	b, lq, lk, kvLen, width, dh := checkAttention(dst, q, k, v, p)
 	qs, ks, vs, ds := f32(q), f32(k), f32(v), f32(dst)
 	scores := make([]float64, kvLen)
 	for n := 0; n < b; n++ {
